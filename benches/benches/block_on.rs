@@ -1,0 +1,2 @@
+//! Placeholder until the block_on comparison lands.
+fn main() {}

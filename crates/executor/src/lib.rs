@@ -1,0 +1,1 @@
+//! `executor`: placeholder; see the workspace README.

@@ -1,0 +1,1 @@
+//! `join_handle`: placeholder; see the workspace README.

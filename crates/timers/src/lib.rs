@@ -1,0 +1,1 @@
+//! `timers`: placeholder; see the workspace README.

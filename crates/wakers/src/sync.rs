@@ -1,0 +1,45 @@
+//! The synchronisation primitives this crate is written against.
+//!
+//! Under `--cfg loom` they come from [`loom`], which explores every interleaving of the
+//! threads in a model; otherwise from `std` and `parking_lot`. Code in this crate imports
+//! atomics, threads and mutexes only from here, so the same source is what loom checks.
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{AtomicU32, Ordering};
+#[cfg(not(loom))]
+pub(crate) use std::thread::{Thread, current as current_thread, park as park_thread};
+
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicU32, Ordering};
+#[cfg(loom)]
+pub(crate) use loom::thread::{Thread, current as current_thread, park as park_thread};
+
+/// A mutex whose `lock` returns the guard directly (no poisoning) on both back ends.
+#[derive(Debug, Default)]
+pub(crate) struct Mutex<T> {
+    #[cfg(not(loom))]
+    inner: parking_lot::Mutex<T>,
+    #[cfg(loom)]
+    inner: loom::sync::Mutex<T>,
+}
+
+impl<T> Mutex<T> {
+    pub(crate) fn new(value: T) -> Self {
+        Mutex {
+            #[cfg(not(loom))]
+            inner: parking_lot::Mutex::new(value),
+            #[cfg(loom)]
+            inner: loom::sync::Mutex::new(value),
+        }
+    }
+
+    #[cfg(not(loom))]
+    pub(crate) fn lock(&self) -> parking_lot::MutexGuard<'_, T> {
+        self.inner.lock()
+    }
+
+    #[cfg(loom)]
+    pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
+        self.inner.lock().unwrap()
+    }
+}
