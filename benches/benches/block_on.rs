@@ -1,2 +1,274 @@
-//! Placeholder until the block_on comparison lands.
-fn main() {}
+//! `block_on` side by side: ours, pollster, futures, futures-lite and a tokio current-thread
+//! runtime, on three workloads (criterion groups):
+//!
+//! * `block_on/ready`: a future that is ready at once; time per call.
+//! * `block_on/self_wake`: a future that wakes itself [`SELF_WAKES`] times before it is ready;
+//!   time per wake.
+//! * `block_on/round_trip`: a future that hands its waker to a long-lived helper thread and
+//!   waits to be woken, [`ROUND_TRIPS`] times; time per round trip.
+//!
+//! Every implementation runs the very same future type. Before each timed run, an untimed pass
+//! counts the allocations per `block_on` call with [`benches::CountingAlloc`] and prints them.
+
+use std::future::Future;
+use std::hint::black_box;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::task::{Context, Poll, Waker};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
+use criterion::{criterion_group, criterion_main};
+
+#[global_allocator]
+static ALLOC: benches::CountingAlloc = benches::CountingAlloc;
+
+/// Wakes per `block_on/self_wake` call.
+const SELF_WAKES: u64 = 100_000;
+/// Round trips with the helper thread per `block_on/round_trip` call.
+const ROUND_TRIPS: u64 = 20_000;
+
+/// A way to run a future to completion on the current thread.
+trait BlockOn {
+    fn block_on<F: Future>(&self, future: F) -> F::Output;
+}
+
+struct Ours;
+impl BlockOn for Ours {
+    #[inline]
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        block_on::block_on(future)
+    }
+}
+
+struct Pollster;
+impl BlockOn for Pollster {
+    #[inline]
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        pollster::block_on(future)
+    }
+}
+
+struct Futures;
+impl BlockOn for Futures {
+    #[inline]
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        futures::executor::block_on(future)
+    }
+}
+
+struct FuturesLite;
+impl BlockOn for FuturesLite {
+    #[inline]
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        futures_lite::future::block_on(future)
+    }
+}
+
+/// A current-thread tokio runtime, built once, outside the timed loops.
+struct Tokio(tokio::runtime::Runtime);
+impl BlockOn for Tokio {
+    #[inline]
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.0.block_on(future)
+    }
+}
+
+/// Benchmarks one implementation in `group` under `id`, after printing its allocations per
+/// call (averaged over `counted_calls` untimed calls made after one warm-up call).
+fn bench_one<B: BlockOn, F: Future>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    id: &str,
+    imp: &B,
+    counted_calls: u64,
+    make: impl Fn() -> F,
+) {
+    imp.block_on(make()); // lets thread-locals and lazy state settle first
+    let ((), allocs) = benches::count_allocations(|| {
+        for _ in 0..counted_calls {
+            black_box(imp.block_on(make()));
+        }
+    });
+    println!(
+        "{name}/{id}: {:.2} allocations per call",
+        allocs as f64 / counted_calls as f64
+    );
+    group.bench_function(id, |b| b.iter(|| imp.block_on(make())));
+}
+
+/// Runs `make`'s future under every implementation, in one criterion group.
+fn compare<F: Future>(
+    c: &mut Criterion,
+    name: &'static str,
+    counted_calls: u64,
+    configure: impl FnOnce(&mut BenchmarkGroup<'_, WallTime>),
+    make: impl Fn() -> F + Copy,
+) {
+    let tokio = Tokio(
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a current-thread tokio runtime"),
+    );
+    let mut group = c.benchmark_group(name);
+    configure(&mut group);
+    bench_one(&mut group, name, "ours", &Ours, counted_calls, make);
+    bench_one(&mut group, name, "pollster", &Pollster, counted_calls, make);
+    bench_one(&mut group, name, "futures", &Futures, counted_calls, make);
+    bench_one(
+        &mut group,
+        name,
+        "futures-lite",
+        &FuturesLite,
+        counted_calls,
+        make,
+    );
+    bench_one(&mut group, name, "tokio", &tokio, counted_calls, make);
+    group.finish();
+}
+
+fn ready(c: &mut Criterion) {
+    compare(
+        c,
+        "block_on/ready",
+        10_000,
+        |group| {
+            group
+                .throughput(Throughput::Elements(1))
+                .warm_up_time(Duration::from_millis(500))
+                .measurement_time(Duration::from_secs(2));
+        },
+        || std::future::ready(black_box(1u64)),
+    );
+}
+
+/// Wakes itself (`wake_by_ref`) and returns `Pending` until it has done so `left` times.
+struct SelfWake {
+    left: u64,
+}
+
+impl Future for SelfWake {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.left == 0 {
+            return Poll::Ready(());
+        }
+        self.left -= 1;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+fn self_wake(c: &mut Criterion) {
+    compare(
+        c,
+        "block_on/self_wake",
+        3,
+        |group| {
+            group
+                .throughput(Throughput::Elements(SELF_WAKES))
+                .sample_size(30)
+                .warm_up_time(Duration::from_millis(500))
+                .measurement_time(Duration::from_secs(3));
+        },
+        || SelfWake {
+            left: black_box(SELF_WAKES),
+        },
+    );
+}
+
+/// A long-lived thread that wakes every waker sent to it, after raising `answered`.
+struct Helper {
+    to_helper: Option<SyncSender<Waker>>,
+    answered: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Helper {
+    fn start() -> Helper {
+        let (to_helper, from_future) = sync_channel::<Waker>(1);
+        let answered = Arc::new(AtomicBool::new(false));
+        let flag = answered.clone();
+        let thread = thread::Builder::new()
+            .name("round-trip helper".into())
+            .spawn(move || {
+                for waker in from_future {
+                    flag.store(true, Ordering::Release);
+                    waker.wake();
+                }
+            })
+            .expect("spawn the helper thread");
+        Helper {
+            to_helper: Some(to_helper),
+            answered,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Helper {
+    fn drop(&mut self) {
+        drop(self.to_helper.take()); // closes the channel: the helper's loop ends
+        if let Some(thread) = self.thread.take() {
+            thread.join().expect("the helper thread panicked");
+        }
+    }
+}
+
+/// Sends its waker to the [`Helper`] and waits for the answer, `left` times.
+struct RoundTrips<'a> {
+    helper: &'a Helper,
+    left: u64,
+    waiting: bool,
+}
+
+impl Future for RoundTrips<'_> {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.waiting {
+            if !self.helper.answered.swap(false, Ordering::Acquire) {
+                return Poll::Pending; // a spurious poll: the helper has not answered yet
+            }
+            self.waiting = false;
+            self.left -= 1;
+        }
+        if self.left == 0 {
+            return Poll::Ready(());
+        }
+        let to_helper = self.helper.to_helper.as_ref().expect("helper running");
+        to_helper
+            .send(cx.waker().clone())
+            .expect("the helper thread is alive");
+        self.waiting = true;
+        Poll::Pending
+    }
+}
+
+fn round_trip(c: &mut Criterion) {
+    let helper = Helper::start();
+    compare(
+        c,
+        "block_on/round_trip",
+        2,
+        |group| {
+            group
+                .throughput(Throughput::Elements(ROUND_TRIPS))
+                .sampling_mode(SamplingMode::Flat)
+                .sample_size(10)
+                .warm_up_time(Duration::from_millis(500))
+                .measurement_time(Duration::from_secs(4));
+        },
+        || RoundTrips {
+            helper: &helper,
+            left: black_box(ROUND_TRIPS),
+            waiting: false,
+        },
+    );
+}
+
+criterion_group!(block_on_benches, ready, self_wake, round_trip);
+criterion_main!(block_on_benches);

@@ -3,3 +3,110 @@
 //! The benchmarks live in `benches/benches/*.rs` and run with `cargo bench -p benches`
 //! (or `cargo xtask bench`, which also writes a report of the ratios). This library holds
 //! helpers shared by those benchmark files.
+//!
+//! # Counting allocations
+//!
+//! [`CountingAlloc`] is a global allocator that forwards to [`System`] and, only while
+//! [`count_allocations`] runs, counts every allocation made by any thread. Outside that window
+//! it costs one relaxed load per allocation, so installing it in a bench binary barely touches
+//! the timed loops; counting is done in a separate, untimed pass.
+//!
+//! Invariant: the counter only grows while the switch is on; `count_allocations` reads it
+//! before and after with the switch on, so the difference is what was allocated in between
+//! (plus whatever other threads allocated in that window: keep other threads quiet).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// Whether allocations are being counted right now.
+static COUNTING: AtomicBool = AtomicBool::new(false);
+/// Allocations (including reallocations) seen while `COUNTING` was on.
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+/// Serialises `count_allocations` calls so two windows never overlap.
+static WINDOW: Mutex<()> = Mutex::new(());
+
+/// A global allocator that counts allocations while [`count_allocations`] runs.
+///
+/// Install it in a bench binary with `#[global_allocator]`; without that, [`count_allocations`]
+/// always reports 0.
+///
+/// ```
+/// #[global_allocator]
+/// static ALLOC: benches::CountingAlloc = benches::CountingAlloc;
+///
+/// fn main() {
+///     let (v, allocs) = benches::count_allocations(|| vec![1u8; 16]);
+///     assert_eq!(v.len(), 16);
+///     assert_eq!(allocs, 1);
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CountingAlloc;
+
+impl CountingAlloc {
+    #[inline]
+    fn note(&self) {
+        if COUNTING.load(Ordering::Relaxed) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+// SAFETY: every call is forwarded unchanged to `System`, which upholds `GlobalAlloc`'s
+// contract; the bookkeeping touches only two static atomics and never allocates.
+unsafe impl GlobalAlloc for CountingAlloc {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        self.note();
+        // SAFETY: our caller upholds `alloc`'s contract for `layout`; we pass it on unchanged.
+        unsafe { System.alloc(layout) }
+    }
+
+    #[inline]
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        self.note();
+        // SAFETY: as in `alloc`.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        self.note();
+        // SAFETY: `ptr` came from `System` (every allocation goes through us to `System`) with
+        // `layout`, and our caller upholds `realloc`'s contract for `new_size`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `System` with this layout (see `realloc`).
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+/// Runs `f` and returns its result with the number of allocations made meanwhile, by any
+/// thread, as seen by [`CountingAlloc`] (0 if it is not the global allocator).
+///
+/// ```
+/// // In a binary that does not install `CountingAlloc`, nothing is counted.
+/// let (_, allocs) = benches::count_allocations(|| Box::new(5));
+/// assert_eq!(allocs, 0);
+/// ```
+pub fn count_allocations<R>(f: impl FnOnce() -> R) -> (R, u64) {
+    /// Turns counting off when the window closes, by return or by unwind.
+    struct Off;
+    impl Drop for Off {
+        fn drop(&mut self) {
+            COUNTING.store(false, Ordering::SeqCst);
+        }
+    }
+
+    let _window = WINDOW.lock().unwrap_or_else(|e| e.into_inner());
+    COUNTING.store(true, Ordering::SeqCst);
+    let _off = Off;
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    let result = f();
+    let after = ALLOCATIONS.load(Ordering::SeqCst);
+    (result, after - before)
+}
