@@ -1,1 +1,54 @@
-//! `executor`: placeholder; see the workspace README.
+//! A small, fast multi-task executor: the lesson's executor whose wakers re-queue their task,
+//! grown into one you can use.
+//!
+//! ```
+//! use executor::Executor;
+//!
+//! let executor = Executor::new();
+//! let handle = executor.spawn(async { 42 });
+//! executor.run();
+//! assert_eq!(block_on::block_on(handle), 42);
+//! ```
+//!
+//! # How it works
+//!
+//! * A task is one allocation (the cell from the `join-handle` crate): state word, future,
+//!   then output, join waker, and a handle to the executor.
+//! * Runnable tasks wait in one lock-free FIFO injector (crossbeam's `ArrayQueue`, spilling
+//!   into a `SegQueue`). A task's
+//!   waker pushes it there, at most once however often it is woken, never while it runs (a
+//!   wake during a poll re-queues it after the poll), and never after it finished.
+//! * Any number of threads drive the executor: callers of [`Executor::run`] and
+//!   [`Executor::block_on`], and owned worker threads ([`Executor::builder`]). A thread with no
+//!   work parks; a push wakes exactly one parked thread, never all of them.
+//! * FIFO order is the fairness rule: a task that wakes itself goes to the back of the queue,
+//!   so it cannot starve the others.
+//! * Panics in tasks are caught and handed to the task's [`JoinHandle`]; the executor and the
+//!   other tasks carry on.
+//! * Dropping an executor drops every live task's future; later wakes of those tasks do
+//!   nothing.
+//!
+//! [`LocalExecutor`] is the same machinery for `!Send` futures on one thread.
+//!
+//! # Where it sits
+//!
+//! ```text
+//! executor ── join-handle ── wakers
+//!          └─ block-on ───── wakers
+//! ```
+
+mod current;
+mod executor;
+mod injector;
+mod local;
+mod registry;
+mod runner;
+mod shared;
+mod sleepers;
+mod yield_now;
+
+pub use crate::current::{spawn, spawn_local};
+pub use crate::executor::{Builder, Executor};
+pub use crate::local::LocalExecutor;
+pub use crate::yield_now::yield_now;
+pub use join_handle::{JoinError, JoinHandle, TryJoin};

@@ -1,1 +1,47 @@
-//! `join_handle`: placeholder; see the workspace README.
+//! `JoinHandle<T>` and the task it joins: the contract between a spawned task and whoever
+//! awaits it.
+//!
+//! A task is one allocation holding its state word, its future (later its output), the
+//! waker of whoever awaits it, and a handle to its executor. This crate owns that cell and the
+//! rules for it, so that an executor only has to queue [`Runnable`]s and keep a registry of
+//! [`TaskRef`]s:
+//!
+//! * [`spawn`] / [`spawn_local`] make a task from a future and a [`Schedule`] (the executor's
+//!   queue), returning the first [`Runnable`] and the [`JoinHandle`].
+//! * [`Runnable::run`] polls the task once, catching panics; a wake re-queues it through
+//!   [`Schedule::schedule`], at most once however many wakes arrive.
+//! * [`JoinHandle`] gives the output (`.await`), or a [`JoinError`] ([`JoinHandle::try_join`]);
+//!   it can [`abort`](JoinHandle::abort) the task; dropping it detaches the task.
+//!
+//! The states and their transitions are documented in the `state` module's source; the cell's
+//! invariants in `cell`.
+//!
+//! # Example
+//!
+//! ```
+//! use executor::Executor;
+//!
+//! let ex = Executor::new();
+//! let answer = ex.spawn(async { 42 });
+//! let oops = ex.spawn(async { panic!("task failed") });
+//! ex.run();
+//! assert_eq!(block_on::block_on(answer), 42);
+//! let err = block_on::block_on(oops.try_join()).unwrap_err();
+//! assert!(err.is_panic());
+//! ```
+//!
+//! # Where it sits
+//!
+//! ```text
+//! executor ── join-handle ── wakers
+//! ```
+
+mod cell;
+mod error;
+mod handle;
+mod state;
+mod task;
+
+pub use error::JoinError;
+pub use handle::{JoinHandle, TryJoin};
+pub use task::{Runnable, Schedule, TaskRef, spawn, spawn_local};

@@ -1,0 +1,103 @@
+//! Which executor is driving the code on this thread, for the free [`spawn`] and
+//! [`spawn_local`].
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::sync::Arc;
+
+use join_handle::JoinHandle;
+
+use crate::shared::Shared;
+
+thread_local! {
+    static CURRENT: RefCell<Option<Arc<Shared>>> = const { RefCell::new(None) };
+}
+
+/// Makes `shared` the current executor until the guard drops (then the previous one is back).
+pub(crate) struct Enter {
+    previous: Option<Arc<Shared>>,
+}
+
+impl Enter {
+    pub(crate) fn new(shared: &Arc<Shared>) -> Enter {
+        let previous = CURRENT.with(|c| c.replace(Some(shared.clone())));
+        Enter { previous }
+    }
+}
+
+impl Drop for Enter {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        let _ = CURRENT.try_with(|c| c.replace(previous));
+    }
+}
+
+/// Spawns a task onto the executor driving the current code.
+///
+/// Works anywhere inside [`Executor::run`](crate::Executor::run),
+/// [`Executor::block_on`](crate::Executor::block_on) (including the future given to it), on an
+/// executor's worker threads, and inside a [`LocalExecutor`](crate::LocalExecutor).
+///
+/// # Panics
+///
+/// Panics if no executor is driving the current thread.
+///
+/// ```
+/// use executor::{Executor, spawn};
+///
+/// let ex = Executor::new();
+/// let total = ex.block_on(async {
+///     let a = spawn(async { 1 });
+///     let b = spawn(async { 2 });
+///     a.await + b.await
+/// });
+/// assert_eq!(total, 3);
+/// ```
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    CURRENT.with(|c| match &*c.borrow() {
+        Some(shared) => shared.spawn(future),
+        None => panic!(
+            "executor::spawn called outside of an executor: call it from code driven by \
+             Executor::run, Executor::block_on, a worker thread, or a LocalExecutor"
+        ),
+    })
+}
+
+/// Spawns a `!Send` task onto the [`LocalExecutor`](crate::LocalExecutor) driving the current
+/// code.
+///
+/// # Panics
+///
+/// Panics if the current thread is not inside a `LocalExecutor`'s `run` or `block_on`.
+///
+/// ```
+/// use std::rc::Rc;
+/// use executor::{LocalExecutor, spawn_local};
+///
+/// let ex = LocalExecutor::new();
+/// let n = ex.block_on(async {
+///     let shared = Rc::new(20);
+///     let s = shared.clone();
+///     spawn_local(async move { *s + 1 }).await + *shared
+/// });
+/// assert_eq!(n, 41);
+/// ```
+pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    CURRENT.with(|c| match &*c.borrow() {
+        Some(shared) if shared.owner == Some(std::thread::current().id()) => {
+            shared.spawn_local(future)
+        }
+        _ => panic!(
+            "executor::spawn_local called outside of a LocalExecutor: call it from code driven \
+             by LocalExecutor::run or LocalExecutor::block_on"
+        ),
+    })
+}

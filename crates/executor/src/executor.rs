@@ -1,0 +1,229 @@
+//! [`Executor`] and its [`Builder`].
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::thread;
+
+use join_handle::JoinHandle;
+
+use crate::runner;
+use crate::shared::Shared;
+
+/// A multi-task executor: spawn `Send` futures onto it, drive them from one or more threads.
+///
+/// * [`spawn`](Executor::spawn) queues a task; it runs once some thread drives the executor.
+/// * [`run`](Executor::run) drives tasks on the calling thread until no spawned task is alive.
+///   Several threads may call it at once on one executor (it is `Send + Sync`; share it with
+///   `&` or `Arc`): they cooperate on the same tasks, and each returns once none is alive.
+/// * [`block_on`](Executor::block_on) drives tasks until a given future completes.
+/// * [`Executor::builder`]`().worker_threads(n)` adds `n` owned threads that run tasks in the
+///   background, so spawn-and-forget works like a thread pool; they are joined on drop.
+///
+/// A task that panics is caught: its handle reports the panic, and every other task carries
+/// on. Dropping the executor drops the future of every task still alive; their handles then
+/// report cancellation.
+///
+/// ```
+/// use executor::Executor;
+///
+/// let ex = Executor::new();
+/// let handles: Vec<_> = (0..3).map(|i| ex.spawn(async move { i * 10 })).collect();
+/// ex.run();
+/// let outputs: Vec<_> = handles.into_iter().map(block_on::block_on).collect();
+/// assert_eq!(outputs, [0, 10, 20]);
+/// ```
+pub struct Executor {
+    shared: Arc<Shared>,
+    workers: Vec<thread::JoinHandle<()>>,
+}
+
+impl Executor {
+    /// Creates an executor with no threads of its own: tasks run when some thread calls
+    /// [`run`](Executor::run) or [`block_on`](Executor::block_on).
+    ///
+    /// ```
+    /// let ex = executor::Executor::new();
+    /// assert_eq!(ex.block_on(async { 5 }), 5);
+    /// ```
+    pub fn new() -> Executor {
+        Executor {
+            shared: Shared::new(None),
+            workers: Vec::new(),
+        }
+    }
+
+    /// Starts building an executor with owned worker threads.
+    ///
+    /// ```
+    /// let ex = executor::Executor::builder().worker_threads(2).build();
+    /// let handle = ex.spawn(async { 42 });
+    /// assert_eq!(block_on::block_on(handle), 42); // the workers ran it
+    /// ```
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// Spawns a task and returns its [`JoinHandle`]. The task is queued at once; spawning
+    /// before anything drives the executor is fine.
+    ///
+    /// ```
+    /// let ex = executor::Executor::new();
+    /// let handle = ex.spawn(async { "hi" });
+    /// assert_eq!(ex.block_on(handle), "hi");
+    /// ```
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.shared.spawn(future)
+    }
+
+    /// Drives tasks on the calling thread until no spawned task is alive. While tasks wait
+    /// for wakes it parks the thread; it never spins.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let ex = executor::Executor::new();
+    /// let done = Arc::new(AtomicUsize::new(0));
+    /// for _ in 0..10 {
+    ///     let done = done.clone();
+    ///     ex.spawn(async move { done.fetch_add(1, Ordering::SeqCst); });
+    /// }
+    /// ex.run();
+    /// assert_eq!(done.load(Ordering::SeqCst), 10);
+    /// ```
+    pub fn run(&self) {
+        runner::run(&self.shared);
+    }
+
+    /// Drives tasks on the calling thread until `future` completes, and returns its output.
+    ///
+    /// `future` need not be `Send` and is polled on this thread only, whenever its waker is
+    /// woken. Between its polls the queued tasks run, even when `future` keeps waking itself
+    /// (a [`yield_now`](crate::yield_now) loop in it lets every queued task run).
+    ///
+    /// ```
+    /// use executor::{Executor, spawn, yield_now};
+    ///
+    /// let ex = Executor::new();
+    /// let out = ex.block_on(async {
+    ///     let h = spawn(async { 7 });
+    ///     while !h.is_finished() {
+    ///         yield_now().await;
+    ///     }
+    ///     h.await
+    /// });
+    /// assert_eq!(out, 7);
+    /// ```
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        runner::block_on(&self.shared, future)
+    }
+}
+
+impl Default for Executor {
+    fn default() -> Self {
+        Executor::new()
+    }
+}
+
+impl Drop for Executor {
+    fn drop(&mut self) {
+        self.shared.stop_workers.store(true, Ordering::SeqCst);
+        self.shared.sleepers.notify_all();
+        let me = thread::current().id();
+        for worker in self.workers.drain(..) {
+            // A worker that drops its own executor (inside a task) cannot join itself.
+            if worker.thread().id() != me {
+                let _ = worker.join();
+            }
+        }
+        self.shared.shutdown();
+    }
+}
+
+impl fmt::Debug for Executor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Executor")
+            .field("worker_threads", &self.workers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures an [`Executor`] with owned worker threads.
+///
+/// ```
+/// let ex = executor::Executor::builder()
+///     .worker_threads(2)
+///     .thread_name("my-worker")
+///     .build();
+/// let name = ex.spawn(async { std::thread::current().name().map(String::from) });
+/// assert_eq!(block_on::block_on(name).as_deref(), Some("my-worker"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    worker_threads: usize,
+    thread_name: String,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            worker_threads: 0,
+            thread_name: "executor-worker".to_string(),
+        }
+    }
+}
+
+impl Builder {
+    /// How many owned threads run tasks in the background (default 0: only threads that call
+    /// `run` or `block_on` run tasks).
+    ///
+    /// ```
+    /// let ex = executor::Executor::builder().worker_threads(1).build();
+    /// assert_eq!(block_on::block_on(ex.spawn(async { 1 })), 1);
+    /// ```
+    pub fn worker_threads(mut self, n: usize) -> Builder {
+        self.worker_threads = n;
+        self
+    }
+
+    /// The name of the worker threads (default `executor-worker`).
+    ///
+    /// ```
+    /// let ex = executor::Executor::builder().worker_threads(1).thread_name("w").build();
+    /// # drop(ex);
+    /// ```
+    pub fn thread_name(mut self, name: impl Into<String>) -> Builder {
+        self.thread_name = name.into();
+        self
+    }
+
+    /// Builds the executor and starts its worker threads.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the operating system refuses to start a thread.
+    ///
+    /// ```
+    /// let ex = executor::Executor::builder().build(); // no workers: like Executor::new()
+    /// assert_eq!(ex.block_on(async { 2 }), 2);
+    /// ```
+    pub fn build(self) -> Executor {
+        let shared = Shared::new(None);
+        let workers = (0..self.worker_threads)
+            .map(|_| {
+                let shared = shared.clone();
+                thread::Builder::new()
+                    .name(self.thread_name.clone())
+                    .spawn(move || runner::work(shared))
+                    .expect("failed to start an executor worker thread")
+            })
+            .collect();
+        Executor { shared, workers }
+    }
+}

@@ -1,0 +1,113 @@
+//! The loops that drive tasks: until no task is alive (`run`), until a future completes
+//! (`block_on`), or until shutdown (worker threads).
+//!
+//! Each pops runnables from the injector and runs them. With nothing to run, it parks through
+//! [`Sleepers`](crate::sleepers::Sleepers): register, check again, park. It never spins.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+
+use futures_task::ArcWake;
+use wakers::{Parker, Unparker};
+
+use crate::current::Enter;
+use crate::shared::Shared;
+
+/// How many tasks `block_on` runs between two polls of its own future when that future keeps
+/// waking itself: enough to amortise the poll, few enough to keep it responsive.
+const BLOCK_ON_BATCH: usize = 64;
+
+/// Parks until `ready()` holds or someone unparks us. Registers as a sleeper first, so that a
+/// push after our last look at the queue wakes us.
+fn sleep(shared: &Shared, parker: &Parker, id: usize, ready: impl Fn() -> bool) {
+    shared.sleepers.register(id, parker.unparker());
+    if !ready() {
+        parker.park();
+    }
+    shared.sleepers.unregister(id);
+}
+
+/// Runs tasks on this thread until no spawned task is alive.
+pub(crate) fn run(shared: &Arc<Shared>) {
+    let _enter = Enter::new(shared);
+    let parker = Parker::new();
+    let id = shared.sleepers.new_id();
+    loop {
+        while let Some(runnable) = shared.queue.pop() {
+            runnable.run();
+        }
+        if shared.is_idle() {
+            return;
+        }
+        sleep(shared, &parker, id, || {
+            !shared.queue.is_empty() || shared.is_idle()
+        });
+    }
+}
+
+/// A worker thread's loop: runs tasks until the executor stops its workers.
+pub(crate) fn work(shared: Arc<Shared>) {
+    let _enter = Enter::new(&shared);
+    let parker = Parker::new();
+    let id = shared.sleepers.new_id();
+    let stopping = || shared.stop_workers.load(Ordering::SeqCst);
+    while !stopping() {
+        while let Some(runnable) = shared.queue.pop() {
+            runnable.run();
+        }
+        sleep(&shared, &parker, id, || {
+            !shared.queue.is_empty() || stopping()
+        });
+    }
+}
+
+/// The waker of `block_on`'s own future: note the wake, unpark the blocked thread.
+struct MainWaker {
+    woken: AtomicBool,
+    unparker: Unparker,
+}
+
+impl ArcWake for MainWaker {
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        if !arc_self.woken.swap(true, Ordering::AcqRel) {
+            arc_self.unparker.unpark();
+        }
+    }
+}
+
+/// Runs tasks on this thread until `future` completes, polling `future` only when woken.
+pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output {
+    let _enter = Enter::new(shared);
+    let parker = Parker::new();
+    let id = shared.sleepers.new_id();
+    let main = Arc::new(MainWaker {
+        woken: AtomicBool::new(true),
+        unparker: parker.unparker(),
+    });
+    let waker = futures_task::waker_ref(&main);
+    let mut cx = Context::from_waker(&waker);
+    let mut future = pin!(future);
+    loop {
+        if main.woken.swap(false, Ordering::AcqRel)
+            && let Poll::Ready(output) = future.as_mut().poll(&mut cx)
+        {
+            return output;
+        }
+        let mut ran = 0;
+        while ran < BLOCK_ON_BATCH {
+            let Some(runnable) = shared.queue.pop() else {
+                break;
+            };
+            runnable.run();
+            ran += 1;
+        }
+        if ran == 0 {
+            sleep(shared, &parker, id, || {
+                main.woken.load(Ordering::Acquire) || !shared.queue.is_empty()
+            });
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! [`Shared`]: the state every runner, task and waker of one executor shares.
+//!
+//! * `queue`: the injector, a lock-free FIFO (see [`Injector`]). Every
+//!   runnable task is in it exactly once (the task state guarantees that), and every runner
+//!   pops from it. FIFO order is the fairness rule: a task that wakes itself goes behind every
+//!   task that was already waiting.
+//! * `registry`: every live task, for shutdown.
+//! * `alive`: the number of tasks spawned and not yet completed; `run()` returns at zero.
+//! * `sleepers`: the runners parked for lack of work.
+//!
+//! Each task holds an `Arc<Shared>` (its [`Scheduler`]), so a waker can always queue its task,
+//! even after the executor is gone. Dropping the executor breaks the cycles through the queue
+//! and the registry: it sets `closed`, cancels every registered task and empties the queue; a
+//! push that races with that sees `closed` and empties the queue itself.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread::ThreadId;
+
+use join_handle::{JoinHandle, Runnable, Schedule};
+
+use crate::injector::Injector;
+use crate::registry::Registry;
+use crate::sleepers::Sleepers;
+
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) queue: Injector,
+    registry: Registry,
+    alive: AtomicUsize,
+    pub(crate) sleepers: Sleepers,
+    closed: AtomicBool,
+    /// Set when the owned worker threads must exit.
+    pub(crate) stop_workers: AtomicBool,
+    /// `Some` for a `LocalExecutor`: the only thread that runs its tasks.
+    pub(crate) owner: Option<ThreadId>,
+}
+
+impl Shared {
+    pub(crate) fn new(owner: Option<ThreadId>) -> Arc<Shared> {
+        Arc::new(Shared {
+            queue: Injector::new(),
+            registry: Registry::default(),
+            alive: AtomicUsize::new(0),
+            sleepers: Sleepers::default(),
+            closed: AtomicBool::new(false),
+            stop_workers: AtomicBool::new(false),
+            owner,
+        })
+    }
+
+    /// Queues a runnable task and wakes one sleeping runner, if any.
+    #[inline]
+    pub(crate) fn push(&self, runnable: Runnable) {
+        self.queue.push(runnable);
+        if self.closed.load(Ordering::SeqCst) {
+            // The executor is gone: nobody will run this. Break the queue -> task -> us cycle.
+            while let Some(runnable) = self.queue.pop() {
+                drop(runnable);
+            }
+            return;
+        }
+        self.sleepers.notify_one();
+    }
+
+    /// Whether no spawned task is alive.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.alive.load(Ordering::SeqCst) == 0
+    }
+
+    /// Spawns a `Send` task.
+    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (runnable, handle) = join_handle::spawn(future, Scheduler(self.clone()));
+        self.admit(runnable);
+        handle
+    }
+
+    /// Spawns a task that stays on the owner thread. The caller checked that it is on it.
+    pub(crate) fn spawn_local<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        debug_assert_eq!(self.owner, Some(std::thread::current().id()));
+        let (runnable, handle) = join_handle::spawn_local(future, Scheduler(self.clone()));
+        self.admit(runnable);
+        handle
+    }
+
+    fn admit(&self, runnable: Runnable) {
+        self.alive.fetch_add(1, Ordering::SeqCst);
+        self.registry.insert(runnable.task_ref());
+        self.push(runnable);
+    }
+
+    /// Cancels every live task and empties the queue. Called once, when the executor drops.
+    pub(crate) fn shutdown(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        for task in self.registry.take_all() {
+            task.shutdown();
+        }
+        while let Some(runnable) = self.queue.pop() {
+            drop(runnable);
+        }
+    }
+}
+
+/// The handle each task keeps to its executor.
+#[derive(Debug)]
+pub(crate) struct Scheduler(Arc<Shared>);
+
+impl Schedule for Scheduler {
+    #[inline]
+    fn schedule(&self, runnable: Runnable) {
+        self.0.push(runnable);
+    }
+
+    fn release(&self, key: usize) {
+        self.0.registry.remove(key);
+        if self.0.alive.fetch_sub(1, Ordering::SeqCst) == 1 {
+            // The last task is done: every `run()` caller may return.
+            self.0.sleepers.notify_all();
+        }
+    }
+}

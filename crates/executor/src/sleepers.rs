@@ -1,0 +1,126 @@
+//! [`Sleepers`]: the runner threads that found no work and parked, and how to wake one.
+//!
+//! # The no-lost-wake-up argument
+//!
+//! A runner that is about to sleep (1) adds itself to the list, (2) issues a `SeqCst` fence,
+//! (3) looks at the run queue once more, and parks only if it is still empty. A thread that
+//! queues a task (a) pushes it, (b) issues a `SeqCst` fence, (c) reads the sleeper count, and
+//! wakes one sleeper if it is not zero. The two fences are totally ordered, so either the
+//! pusher sees the sleeper in (c), or the sleeper sees the task in (3). Either way the task is
+//! not stranded while a runner sleeps.
+//!
+//! `notify_one` removes the sleeper it wakes from the list, so two pushes wake two different
+//! runners, and a wake never reaches a runner that is already busy. A runner woken for another
+//! reason (its own parker token) removes itself.
+
+use std::sync::atomic::{AtomicUsize, Ordering, fence};
+
+use parking_lot::Mutex;
+use wakers::Unparker;
+
+#[derive(Debug, Default)]
+pub(crate) struct Sleepers {
+    /// The length of `list`, readable without the lock.
+    count: AtomicUsize,
+    list: Mutex<Vec<(usize, Unparker)>>,
+    next_id: AtomicUsize,
+}
+
+impl Sleepers {
+    /// A fresh id for a runner, to find its own entry again.
+    pub(crate) fn new_id(&self) -> usize {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Step (1) and (2): list the runner as asleep. The caller then re-checks for work.
+    pub(crate) fn register(&self, id: usize, unparker: Unparker) {
+        let mut list = self.list.lock();
+        list.push((id, unparker));
+        self.count.store(list.len(), Ordering::SeqCst);
+        drop(list);
+        fence(Ordering::SeqCst);
+    }
+
+    /// Removes the runner's entry if a notifier has not already taken it.
+    pub(crate) fn unregister(&self, id: usize) {
+        let mut list = self.list.lock();
+        if let Some(pos) = list.iter().position(|(i, _)| *i == id) {
+            list.swap_remove(pos);
+            self.count.store(list.len(), Ordering::SeqCst);
+        }
+    }
+
+    /// Steps (b) and (c): after queueing work, wake one sleeping runner if there is one.
+    #[inline]
+    pub(crate) fn notify_one(&self) {
+        fence(Ordering::SeqCst);
+        if self.count.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        let mut list = self.list.lock();
+        let woken = list.pop();
+        self.count.store(list.len(), Ordering::SeqCst);
+        drop(list);
+        if let Some((_, unparker)) = woken {
+            unparker.unpark();
+        }
+    }
+
+    /// Wakes every sleeping runner: the last task finished, or the executor is shutting down.
+    pub(crate) fn notify_all(&self) {
+        fence(Ordering::SeqCst);
+        let mut list = self.list.lock();
+        let woken = std::mem::take(&mut *list);
+        self.count.store(0, Ordering::SeqCst);
+        drop(list);
+        for (_, unparker) in woken {
+            unparker.unpark();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+    use wakers::Parker;
+
+    #[test]
+    fn notify_one_wakes_exactly_one_sleeper() {
+        let sleepers = Sleepers::default();
+        let parkers: Vec<Parker> = (0..3).map(|_| Parker::new()).collect();
+        for (id, parker) in parkers.iter().enumerate() {
+            sleepers.register(id, parker.unparker());
+        }
+        sleepers.notify_one();
+        let woken = parkers
+            .iter()
+            .filter(|p| p.park_timeout(Duration::ZERO))
+            .count();
+        assert_eq!(woken, 1);
+        sleepers.notify_one();
+        let woken = parkers
+            .iter()
+            .filter(|p| p.park_timeout(Duration::ZERO))
+            .count();
+        assert_eq!(woken, 1, "a second notify wakes a different sleeper");
+        sleepers.notify_all();
+        let woken = parkers
+            .iter()
+            .filter(|p| p.park_timeout(Duration::ZERO))
+            .count();
+        assert_eq!(woken, 1, "only the last sleeper was left");
+    }
+
+    #[test]
+    fn unregister_removes_only_that_runner() {
+        let sleepers = Sleepers::default();
+        let (a, b) = (Parker::new(), Parker::new());
+        sleepers.register(0, a.unparker());
+        sleepers.register(1, b.unparker());
+        sleepers.unregister(1);
+        sleepers.notify_all();
+        assert!(a.park_timeout(Duration::ZERO));
+        assert!(!b.park_timeout(Duration::ZERO));
+    }
+}

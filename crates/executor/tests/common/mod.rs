@@ -1,0 +1,70 @@
+//! Helpers shared by the executor's tests.
+
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::task::{Context, Poll};
+use std::thread;
+use std::time::Duration;
+
+/// Runs `f` on its own thread; a deadlock or lost wake-up fails the test instead of hanging.
+pub fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(limit)
+        .expect("deadlock or lost wake-up: did not finish in time")
+}
+
+/// Adds one to a counter when dropped.
+pub struct DropCounter(pub Arc<AtomicUsize>);
+
+impl Drop for DropCounter {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// The lesson's countdown: records `(name, left)` on every poll, wakes itself, and finishes
+/// at zero, recording its name in `done`.
+pub struct Countdown {
+    pub name: &'static str,
+    pub left: usize,
+    pub trace: Arc<std::sync::Mutex<Vec<(&'static str, usize)>>>,
+    pub done: Arc<std::sync::Mutex<Vec<&'static str>>>,
+}
+
+impl Future for Countdown {
+    type Output = &'static str;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<&'static str> {
+        let (name, left) = (self.name, self.left);
+        self.trace.lock().unwrap().push((name, left));
+        if left == 0 {
+            self.done.lock().unwrap().push(name);
+            Poll::Ready(name)
+        } else {
+            self.left -= 1;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+/// A future that stays pending until its (externally stored) waker is woken `needed` times,
+/// counting its polls.
+pub struct CountPolls {
+    pub polls: Arc<AtomicUsize>,
+}
+
+impl Future for CountPolls {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        self.polls.fetch_add(1, Ordering::SeqCst);
+        Poll::Pending
+    }
+}
