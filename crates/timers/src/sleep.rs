@@ -1,0 +1,215 @@
+//! [`Sleep`], [`sleep`] and [`sleep_until`]: a future that completes at a deadline.
+//!
+//! # Invariants
+//!
+//! * A `Sleep` allocates at most one [`Entry`], on its first poll that finds the deadline still
+//!   ahead, and reuses it across [`Sleep::reset`] when the driver no longer holds it.
+//! * It completes only once `Instant::now() >= deadline`: either its own check on poll, or the
+//!   driver's, which compares exact nanoseconds.
+//! * Once it has returned `Ready` it keeps returning `Ready` (until a reset).
+//! * Dropping it withdraws the entry; if the driver's wheel holds it, a cancel op removes it.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use crate::driver::{Op, driver};
+use crate::entry::{Entry, FIRED, IDLE, QUEUED};
+
+/// Stands in for deadlines too far away for `Instant` (about 30 years from now).
+pub(crate) fn far_future() -> Instant {
+    let now = Instant::now();
+    now.checked_add(Duration::from_secs(30 * 365 * 24 * 3600))
+        .or_else(|| now.checked_add(Duration::from_secs(24 * 3600)))
+        .expect("timers: Instant cannot represent a time a day from now")
+}
+
+/// `start + d`, or [`far_future`] if that is not representable.
+pub(crate) fn add_or_far(start: Instant, d: Duration) -> Instant {
+    start.checked_add(d).unwrap_or_else(far_future)
+}
+
+/// Returns a future that completes `duration` from now.
+///
+/// The time is measured from this call, not from the first poll. A duration too large for
+/// [`Instant`] (such as `Duration::MAX`) means "about 30 years": the sleep never completes in
+/// practice, and nothing overflows.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// let start = Instant::now();
+/// block_on::block_on(timers::sleep(Duration::from_millis(20)));
+/// assert!(start.elapsed() >= Duration::from_millis(20));
+/// ```
+pub fn sleep(duration: Duration) -> Sleep {
+    Sleep::new(add_or_far(Instant::now(), duration))
+}
+
+/// Returns a future that completes at `deadline`: at once if it has passed.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// let deadline = Instant::now() + Duration::from_millis(20);
+/// block_on::block_on(timers::sleep_until(deadline));
+/// assert!(Instant::now() >= deadline);
+/// ```
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep::new(deadline)
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`]: `Send`, `Unpin`, and usable under any
+/// executor.
+///
+/// It never completes before its deadline, and is not rounded up to a coarse tick: all timers
+/// share one driver thread that parks until the earliest exact deadline. Creating one costs
+/// nothing; its first poll costs one allocation unless the deadline has already passed.
+/// Dropping it before it fires frees that allocation and removes it from the driver.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let mut sleep = timers::sleep(Duration::from_millis(10));
+/// let deadline = sleep.deadline();
+/// block_on::block_on(&mut sleep);
+/// assert!(sleep.is_elapsed());
+/// assert!(std::time::Instant::now() >= deadline);
+/// ```
+pub struct Sleep {
+    deadline: Instant,
+    entry: Option<Arc<Entry>>,
+}
+
+impl Sleep {
+    fn new(deadline: Instant) -> Sleep {
+        Sleep {
+            deadline,
+            entry: None,
+        }
+    }
+
+    /// The instant at which this sleep completes.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let deadline = Instant::now() + Duration::from_secs(5);
+    /// assert_eq!(timers::sleep_until(deadline).deadline(), deadline);
+    /// ```
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Whether the deadline has passed.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// assert!(timers::sleep(Duration::ZERO).is_elapsed());
+    /// assert!(!timers::sleep(Duration::from_secs(60)).is_elapsed());
+    /// ```
+    pub fn is_elapsed(&self) -> bool {
+        self.entry.as_ref().is_some_and(|e| e.state() == FIRED) || self.deadline <= Instant::now()
+    }
+
+    /// Moves the deadline to `deadline`, whether or not this sleep has completed.
+    ///
+    /// The old registration is withdrawn; the next poll registers the new deadline, reusing the
+    /// allocation when the driver has let go of it (always, once the sleep has completed and
+    /// its waker has run).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let mut sleep = timers::sleep(Duration::from_secs(3600));
+    /// let soon = Instant::now() + Duration::from_millis(10);
+    /// sleep.reset(soon);
+    /// block_on::block_on(&mut sleep);
+    /// assert!(Instant::now() >= soon);
+    /// ```
+    pub fn reset(&mut self, deadline: Instant) {
+        self.deadline = deadline;
+        if let Some(mut entry) = self.entry.take() {
+            if let Some(unshared) = Arc::get_mut(&mut entry) {
+                *unshared.state.get_mut() = IDLE;
+                self.entry = Some(entry);
+            } else {
+                withdraw(entry);
+            }
+        }
+    }
+
+    /// The first poll (or the first after a reset) that finds the deadline ahead: register.
+    #[cold]
+    fn register(&mut self, cx: &mut Context<'_>) {
+        let driver = driver();
+        let deadline = driver.ns(self.deadline);
+        let entry = match self.entry.as_mut() {
+            Some(entry) => {
+                let unshared = Arc::get_mut(entry).expect("an idle entry is not shared");
+                unshared.deadline = deadline;
+                entry
+            }
+            None => self.entry.insert(Arc::new(Entry::new(deadline))),
+        };
+        entry.waker.register(cx.waker());
+        entry
+            .state
+            .store(QUEUED, std::sync::atomic::Ordering::Relaxed);
+        driver.submit(Op::Insert(entry.clone()), deadline);
+    }
+}
+
+/// Cancels a shared entry; tells the driver if its wheel holds it.
+fn withdraw(entry: Arc<Entry>) {
+    if entry.cancel() {
+        driver().submit(Op::Cancel(entry), u64::MAX);
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        match this.entry.as_ref().map(|e| e.state()) {
+            Some(FIRED) => Poll::Ready(()),
+            None | Some(IDLE) => {
+                if this.deadline <= Instant::now() {
+                    return Poll::Ready(());
+                }
+                this.register(cx);
+                Poll::Pending
+            }
+            Some(_) => {
+                let entry = this.entry.as_ref().expect("matched Some");
+                if entry.poll_fired(cx.waker()) {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let Some(entry) = self.entry.take() {
+            withdraw(entry);
+        }
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline)
+            .field("registered", &self.entry.is_some())
+            .finish()
+    }
+}
