@@ -1,0 +1,114 @@
+//! Command-line parsing for `cargo xtask`, by hand: two commands, a handful of flags.
+
+use std::path::PathBuf;
+
+use crate::{bench, spec, verify};
+
+/// The usage text.
+pub const USAGE: &str = "\
+usage: cargo xtask verify [--quick] [--only <id>] [--json <file>]
+       cargo xtask bench [--suite <block_on|executor|timers>] [--report-only] [-- <criterion args>]
+
+verify   run every lesson exercise against our crates and check it against its spec
+         --quick        durations scaled by 0.1 (for CI)
+         --only <id>    one exercise (5.3), a prefix (5) or a spec (lesson-05)
+         --json <file>  also write the rows as JSON
+bench    cargo bench -p benches, then target/bench-report/{report.md,ratios.svg}
+         --suite <name> one suite; any other argument goes to criterion";
+
+/// A parsed command line.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// `cargo xtask verify`.
+    Verify(verify::Options),
+    /// `cargo xtask bench`.
+    Bench(bench::Options),
+    /// `--help`.
+    Help,
+}
+
+/// Parses the arguments after `cargo xtask`.
+pub fn parse(args: &[String]) -> Result<Command, String> {
+    let Some((cmd, rest)) = args.split_first() else {
+        return Err("no command given".to_owned());
+    };
+    let mut it = rest.iter();
+    let value = |it: &mut std::slice::Iter<'_, String>, flag: &str| {
+        it.next()
+            .cloned()
+            .ok_or_else(|| format!("{flag} needs a value"))
+    };
+    match cmd.as_str() {
+        "verify" => {
+            let mut opts = verify::Options {
+                quick: false,
+                only: None,
+                json: None,
+                specs_dir: spec::default_dir(),
+            };
+            while let Some(arg) = it.next() {
+                match arg.as_str() {
+                    "--quick" => opts.quick = true,
+                    "--only" => opts.only = Some(value(&mut it, "--only")?),
+                    "--json" => opts.json = Some(PathBuf::from(value(&mut it, "--json")?)),
+                    "--specs" => opts.specs_dir = PathBuf::from(value(&mut it, "--specs")?),
+                    "-h" | "--help" => return Ok(Command::Help),
+                    other => return Err(format!("verify: unknown argument `{other}`")),
+                }
+            }
+            Ok(Command::Verify(opts))
+        }
+        "bench" => {
+            let mut opts = bench::Options::default();
+            while let Some(arg) = it.next() {
+                match arg.as_str() {
+                    "--suite" => opts.suite = Some(value(&mut it, "--suite")?),
+                    "--report-only" => opts.report_only = true,
+                    "-h" | "--help" => return Ok(Command::Help),
+                    "--" => opts.extra.extend(it.by_ref().cloned()),
+                    other => opts.extra.push(other.to_owned()),
+                }
+            }
+            Ok(Command::Bench(opts))
+        }
+        "-h" | "--help" | "help" => Ok(Command::Help),
+        other => Err(format!("unknown command `{other}`")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn verify_flags() {
+        let Command::Verify(o) = parse(&args("verify --quick --only 5.3 --json out.json")).unwrap()
+        else {
+            panic!("not verify")
+        };
+        assert!(o.quick);
+        assert_eq!(o.only.as_deref(), Some("5.3"));
+        assert_eq!(o.json, Some(PathBuf::from("out.json")));
+        assert!(
+            parse(&args("verify --only"))
+                .unwrap_err()
+                .contains("needs a value")
+        );
+        assert!(parse(&args("verify --fast")).is_err());
+    }
+
+    #[test]
+    fn bench_passes_unknown_arguments_through() {
+        let Command::Bench(o) =
+            parse(&args("bench --suite timers --quick -- --sample-size 10")).unwrap()
+        else {
+            panic!("not bench")
+        };
+        assert_eq!(o.suite.as_deref(), Some("timers"));
+        assert_eq!(o.extra, ["--quick", "--sample-size", "10"]);
+    }
+}
