@@ -45,6 +45,7 @@ mod registry;
 mod runner;
 mod shared;
 mod sleepers;
+mod sync;
 mod yield_now;
 
 pub use crate::current::{spawn, spawn_local};

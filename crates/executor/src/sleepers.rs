@@ -13,10 +13,9 @@
 //! runners, and a wake never reaches a runner that is already busy. A runner woken for another
 //! reason (its own parker token) removes itself.
 
-use std::sync::atomic::{AtomicUsize, Ordering, fence};
-
-use parking_lot::Mutex;
 use wakers::Unparker;
+
+use crate::sync::{AtomicUsize, Mutex, Ordering, fence};
 
 #[derive(Debug, Default)]
 pub(crate) struct Sleepers {

@@ -20,16 +20,15 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::thread::{self, ThreadId};
 
 use futures_task::ArcWake;
-use parking_lot::Mutex;
 use wakers::WakerSlot;
 
 use crate::error::JoinError;
 use crate::state::{CANCELLED, COMPLETE, HANDLE, INITIAL, RUNNING, SCHEDULED};
+use crate::sync::{AtomicUsize, Mutex, Ordering};
 use crate::{Runnable, Schedule};
 
 /// What the cell holds: the future until it finishes, then its result until it is taken.

@@ -40,6 +40,7 @@ mod cell;
 mod error;
 mod handle;
 mod state;
+mod sync;
 mod task;
 
 pub use error::JoinError;
