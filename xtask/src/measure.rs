@@ -140,17 +140,26 @@ mod tests {
 
     #[test]
     fn spinning_costs_cpu_and_sleeping_does_not() {
+        // Spin until this thread's CPU clock moves 20 ms (however long a loaded machine
+        // takes; a clock that never moves fails at the wall-clock guard instead of hanging).
+        let guard = Instant::now() + Duration::from_secs(20);
         let ((), spin) = cpu_during(CpuScope::Thread, || {
-            let start = Instant::now();
-            while start.elapsed() < Duration::from_millis(30) {
+            let start = cpu_time(CpuScope::Thread);
+            while cpu_time(CpuScope::Thread) - start < Duration::from_millis(20) {
+                assert!(
+                    Instant::now() < guard,
+                    "the thread CPU clock does not advance"
+                );
                 std::hint::spin_loop();
             }
         });
         let ((), sleep) = cpu_during(CpuScope::Thread, || {
             std::thread::sleep(Duration::from_millis(30));
         });
-        assert!(spin >= Duration::from_millis(10), "spin used only {spin:?}");
-        assert!(sleep < spin, "sleep {sleep:?} vs spin {spin:?}");
+        assert!(spin >= Duration::from_millis(20), "spin used only {spin:?}");
+        assert!(sleep < Duration::from_millis(5), "sleeping used {sleep:?}");
+        let process = cpu_time(CpuScope::Process);
+        assert!(process >= cpu_time(CpuScope::Thread) - Duration::from_millis(1));
     }
 
     #[test]

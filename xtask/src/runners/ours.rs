@@ -1,11 +1,11 @@
 //! Our crates behind the runners' traits.
 //!
-//! Until a crate exports the contract's names, the runners that need it report a SKIP row
-//! with [`not_built`] instead of measuring anything.
+//! A runner whose crate does not export the contract's names yet reports a SKIP row with
+//! [`not_built`] instead of measuring anything.
 
 use std::future::Future;
 
-use super::BlockOn;
+use super::{BlockOn, Spawner, Task};
 
 /// `block_on::block_on`, the lesson's exercise 1.
 #[derive(Debug, Clone, Copy, Default)]
@@ -15,6 +15,26 @@ impl BlockOn for OurBlockOn {
     fn block_on<F: Future>(&self, future: F) -> F::Output {
         block_on::block_on(future)
     }
+}
+
+/// `executor::Executor::new()`: no threads of its own, driven by [`Spawner::run`].
+#[derive(Debug, Default)]
+pub struct OurExecutor(pub executor::Executor);
+
+impl Spawner for OurExecutor {
+    fn spawn_task(&self, task: Task) {
+        // Dropping the handle detaches the task; `run` still drives it to completion.
+        drop(self.0.spawn(task));
+    }
+
+    fn run(&self) {
+        self.0.run();
+    }
+}
+
+/// The lesson's `DelayFuture`, from `timers`.
+pub fn delay(d: std::time::Duration, message: String) -> timers::DelayFuture {
+    timers::DelayFuture::new(d, message)
 }
 
 /// The SKIP reason for a runner whose crate is not built yet.

@@ -15,7 +15,7 @@ use std::task::{Context, Poll, Waker};
 use wakers::WakerSlot;
 
 use crate::measure::{Measurements, Value};
-use crate::runners::{Ctx, Outcome, Spawner};
+use crate::runners::{Ctx, Outcome, Spawner, ours};
 
 /// How many times a helper task yields while waiting for something before giving up.
 pub const PATIENCE: usize = 10_000;
@@ -153,12 +153,16 @@ pub fn measure_one_poll_per_wake_batch<S: Spawner>(imp: &S, ctx: &Ctx) -> Measur
 
 /// The registry entry for [`measure_poll_only_when_woken`] on our executor.
 pub fn run_poll_only_when_woken(ctx: &Ctx) -> Outcome {
-    let _ = ctx;
-    crate::runners::ours::not_built("executor")
+    Outcome::Measured(measure_poll_only_when_woken(
+        &ours::OurExecutor::default(),
+        ctx,
+    ))
 }
 
 /// The registry entry for [`measure_one_poll_per_wake_batch`] on our executor.
 pub fn run_one_poll_per_wake_batch(ctx: &Ctx) -> Outcome {
-    let _ = ctx;
-    crate::runners::ours::not_built("executor")
+    Outcome::Measured(measure_one_poll_per_wake_batch(
+        &ours::OurExecutor::default(),
+        ctx,
+    ))
 }
