@@ -39,6 +39,8 @@
 mod cell;
 mod error;
 mod handle;
+#[cfg(all(test, loom))]
+mod loom_tests;
 mod state;
 mod sync;
 mod task;
