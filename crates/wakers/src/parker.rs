@@ -55,7 +55,10 @@ impl Inner {
     fn unpark(&self) {
         // Release: whatever the waker did before waking is visible to the parked thread.
         if self.state.swap(NOTIFIED, Ordering::AcqRel) == PARKED {
-            self.thread.lock().unpark();
+            // Clone the handle and let go of the lock before the system call: the woken
+            // thread's next park takes this lock, and must not find it held.
+            let thread = self.thread.lock().clone();
+            thread.unpark();
         }
     }
 
