@@ -78,7 +78,7 @@ impl Sleepers {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use std::time::Duration;
@@ -121,5 +121,121 @@ mod tests {
         sleepers.notify_all();
         assert!(a.park_timeout(Duration::ZERO));
         assert!(!b.park_timeout(Duration::ZERO));
+    }
+}
+
+/// Loom models of the sleep/notify protocol, run with
+/// `RUSTFLAGS="--cfg loom" cargo test -p executor --release --lib loom`.
+///
+/// The run queue is modelled by an atomic count of queued tasks, pushed with `Release` and
+/// checked with `Acquire` (no stronger than the injector), so only the fences in `Sleepers`
+/// stand between a push and a lost wake-up. A runner that parks for good while work is
+/// queued leaves loom with a thread that can never run again, which it reports as a deadlock.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::thread;
+    use std::sync::Arc;
+    use wakers::Parker;
+
+    /// The executor around the sleepers: a queue length, and the tasks still to run.
+    struct Model {
+        sleepers: Sleepers,
+        queued: AtomicUsize,
+        left: AtomicUsize,
+    }
+
+    impl Model {
+        fn new(tasks: usize) -> Arc<Model> {
+            Arc::new(Model {
+                sleepers: Sleepers::default(),
+                queued: AtomicUsize::new(0),
+                left: AtomicUsize::new(tasks),
+            })
+        }
+
+        /// `Shared::push`: queue a task, then wake one sleeper.
+        fn push(&self) {
+            self.queued.fetch_add(1, Ordering::Release);
+            self.sleepers.notify_one();
+        }
+
+        fn pop(&self) -> bool {
+            self.queued
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+                .is_ok()
+        }
+
+        /// `runner::run`: run tasks until none is left; park through `Sleepers` when the
+        /// queue is empty (register, check again, park, unregister).
+        fn run(&self) {
+            let parker = Parker::new();
+            let id = self.sleepers.new_id();
+            loop {
+                while self.pop() {
+                    if self.left.fetch_sub(1, Ordering::AcqRel) == 1 {
+                        self.sleepers.notify_all();
+                    }
+                }
+                if self.left.load(Ordering::Acquire) == 0 {
+                    return;
+                }
+                self.sleepers.register(id, parker.unparker());
+                let ready = self.queued.load(Ordering::Acquire) != 0
+                    || self.left.load(Ordering::Acquire) == 0;
+                if !ready {
+                    parker.park();
+                }
+                self.sleepers.unregister(id);
+            }
+        }
+    }
+
+    fn model(f: impl Fn() + Sync + Send + 'static) {
+        let mut builder = loom::model::Builder::new();
+        if builder.preemption_bound.is_none() {
+            builder.preemption_bound = Some(2);
+        }
+        builder.check(f);
+    }
+
+    /// One runner going to sleep while another thread pushes one task: the runner always
+    /// wakes and runs it.
+    #[test]
+    fn loom_push_races_sleep() {
+        model(|| {
+            let model = Model::new(1);
+            let pusher = {
+                let model = model.clone();
+                thread::spawn(move || model.push())
+            };
+            model.run();
+            pusher.join().unwrap();
+            assert_eq!(model.queued.load(Ordering::Acquire), 0);
+        });
+    }
+
+    /// Two runners, two pushes from another thread: no push is stranded while a runner
+    /// sleeps, and both runners return once every task ran.
+    #[test]
+    fn loom_two_runners_two_pushes() {
+        model(|| {
+            let model = Model::new(2);
+            let pusher = {
+                let model = model.clone();
+                thread::spawn(move || {
+                    model.push();
+                    model.push();
+                })
+            };
+            let other = {
+                let model = model.clone();
+                thread::spawn(move || model.run())
+            };
+            model.run();
+            other.join().unwrap();
+            pusher.join().unwrap();
+            assert_eq!(model.left.load(Ordering::Acquire), 0);
+        });
     }
 }
