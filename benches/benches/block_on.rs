@@ -171,7 +171,7 @@ fn self_wake(c: &mut Criterion) {
         |group| {
             group
                 .throughput(Throughput::Elements(SELF_WAKES))
-                .sample_size(30)
+                .sample_size(20)
                 .warm_up_time(Duration::from_millis(500))
                 .measurement_time(Duration::from_secs(3));
         },
@@ -260,7 +260,7 @@ fn round_trip(c: &mut Criterion) {
                 .sampling_mode(SamplingMode::Flat)
                 .sample_size(10)
                 .warm_up_time(Duration::from_millis(500))
-                .measurement_time(Duration::from_secs(4));
+                .measurement_time(Duration::from_secs(12));
         },
         || RoundTrips {
             helper: &helper,
