@@ -91,6 +91,19 @@ pub fn ratios_svg(workloads: &[Workload], title: &str) -> String {
         r#"<text x="{one:.1}" y="{}" text-anchor="middle">1.0 = as fast as the fastest peer</text>"#,
         bottom + 16.0
     );
+    let _ = writeln!(
+        s,
+        r#"<line x1="{LABEL_W}" y1="{bottom}" x2="{:.1}" y2="{bottom}" stroke="gray"/>"#,
+        LABEL_W + PLOT_W
+    );
+    for (tick, anchor) in [(0.0, "start"), (axis, "end")] {
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.1}" y="{}" text-anchor="{anchor}" fill="dimgray">{tick:.1}</text>"#,
+            x(tick),
+            bottom + 16.0
+        );
+    }
     if bars.is_empty() {
         let _ = writeln!(
             s,
