@@ -7,22 +7,26 @@
 //! # Counting allocations
 //!
 //! [`CountingAlloc`] is a global allocator that forwards to [`System`] and, only while
-//! [`count_allocations`] runs, counts every allocation made by any thread. Outside that window
-//! it costs one relaxed load per allocation, so installing it in a bench binary barely touches
-//! the timed loops; counting is done in a separate, untimed pass.
+//! [`count_allocations`] or [`measure_allocations`] runs, counts every allocation made by any
+//! thread and the net change in live bytes (bytes allocated minus bytes freed). Outside that
+//! window it costs one relaxed load per allocation or free, so installing it in a bench binary
+//! barely touches the timed loops; counting is done in a separate, untimed pass.
 //!
-//! Invariant: the counter only grows while the switch is on; `count_allocations` reads it
-//! before and after with the switch on, so the difference is what was allocated in between
-//! (plus whatever other threads allocated in that window: keep other threads quiet).
+//! Invariant: the allocation counter only grows while the switch is on, and the byte counter
+//! moves only while it is on; a measurement reads both before and after with the switch on, so
+//! the differences are what was allocated (and the net bytes kept) in between, plus whatever
+//! other threads did in that window: keep other threads quiet.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
 /// Whether allocations are being counted right now.
 static COUNTING: AtomicBool = AtomicBool::new(false);
 /// Allocations (including reallocations) seen while `COUNTING` was on.
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+/// Bytes allocated minus bytes freed while `COUNTING` was on.
+static NET_BYTES: AtomicI64 = AtomicI64::new(0);
 /// Serialises `count_allocations` calls so two windows never overlap.
 static WINDOW: Mutex<()> = Mutex::new(());
 
@@ -45,10 +49,20 @@ static WINDOW: Mutex<()> = Mutex::new(());
 pub struct CountingAlloc;
 
 impl CountingAlloc {
+    /// Notes one allocation (or reallocation) that changed the live bytes by `delta`.
     #[inline]
-    fn note(&self) {
+    fn note(&self, delta: i64) {
         if COUNTING.load(Ordering::Relaxed) {
             ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+            NET_BYTES.fetch_add(delta, Ordering::Relaxed);
+        }
+    }
+
+    /// Notes a free of `size` bytes.
+    #[inline]
+    fn note_free(&self, size: usize) {
+        if COUNTING.load(Ordering::Relaxed) {
+            NET_BYTES.fetch_sub(size as i64, Ordering::Relaxed);
         }
     }
 }
@@ -58,21 +72,21 @@ impl CountingAlloc {
 unsafe impl GlobalAlloc for CountingAlloc {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        self.note();
+        self.note(layout.size() as i64);
         // SAFETY: our caller upholds `alloc`'s contract for `layout`; we pass it on unchanged.
         unsafe { System.alloc(layout) }
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        self.note();
+        self.note(layout.size() as i64);
         // SAFETY: as in `alloc`.
         unsafe { System.alloc_zeroed(layout) }
     }
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        self.note();
+        self.note(new_size as i64 - layout.size() as i64);
         // SAFETY: `ptr` came from `System` (every allocation goes through us to `System`) with
         // `layout`, and our caller upholds `realloc`'s contract for `new_size`.
         unsafe { System.realloc(ptr, layout, new_size) }
@@ -80,20 +94,40 @@ unsafe impl GlobalAlloc for CountingAlloc {
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        self.note_free(layout.size());
         // SAFETY: `ptr` came from `System` with this layout (see `realloc`).
         unsafe { System.dealloc(ptr, layout) }
     }
 }
 
-/// Runs `f` and returns its result with the number of allocations made meanwhile, by any
-/// thread, as seen by [`CountingAlloc`] (0 if it is not the global allocator).
+/// What [`measure_allocations`] saw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AllocStats {
+    /// Allocations and reallocations made, by any thread.
+    pub allocations: u64,
+    /// Bytes allocated minus bytes freed: the growth of the live heap.
+    pub net_bytes: i64,
+}
+
+/// Runs `f` and returns its result with the allocations made meanwhile and the net growth of
+/// the live heap in bytes, by any thread, as seen by [`CountingAlloc`] (zeros if it is not the
+/// global allocator).
 ///
 /// ```
-/// // In a binary that does not install `CountingAlloc`, nothing is counted.
-/// let (_, allocs) = benches::count_allocations(|| Box::new(5));
-/// assert_eq!(allocs, 0);
+/// #[global_allocator]
+/// static ALLOC: benches::CountingAlloc = benches::CountingAlloc;
+///
+/// fn main() {
+///     let (kept, stats) = benches::measure_allocations(|| {
+///         drop(vec![0u8; 100]); // allocated and freed: no net growth
+///         vec![0u64; 4] // 32 bytes that stay alive
+///     });
+///     assert_eq!(kept.len(), 4);
+///     assert_eq!(stats.allocations, 2);
+///     assert_eq!(stats.net_bytes, 32);
+/// }
 /// ```
-pub fn count_allocations<R>(f: impl FnOnce() -> R) -> (R, u64) {
+pub fn measure_allocations<R>(f: impl FnOnce() -> R) -> (R, AllocStats) {
     /// Turns counting off when the window closes, by return or by unwind.
     struct Off;
     impl Drop for Off {
@@ -105,8 +139,25 @@ pub fn count_allocations<R>(f: impl FnOnce() -> R) -> (R, u64) {
     let _window = WINDOW.lock().unwrap_or_else(|e| e.into_inner());
     COUNTING.store(true, Ordering::SeqCst);
     let _off = Off;
-    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    let allocations = ALLOCATIONS.load(Ordering::SeqCst);
+    let net_bytes = NET_BYTES.load(Ordering::SeqCst);
     let result = f();
-    let after = ALLOCATIONS.load(Ordering::SeqCst);
-    (result, after - before)
+    let stats = AllocStats {
+        allocations: ALLOCATIONS.load(Ordering::SeqCst) - allocations,
+        net_bytes: NET_BYTES.load(Ordering::SeqCst) - net_bytes,
+    };
+    (result, stats)
+}
+
+/// Runs `f` and returns its result with the number of allocations made meanwhile, by any
+/// thread, as seen by [`CountingAlloc`] (0 if it is not the global allocator).
+///
+/// ```
+/// // In a binary that does not install `CountingAlloc`, nothing is counted.
+/// let (_, allocs) = benches::count_allocations(|| Box::new(5));
+/// assert_eq!(allocs, 0);
+/// ```
+pub fn count_allocations<R>(f: impl FnOnce() -> R) -> (R, u64) {
+    let (result, stats) = measure_allocations(f);
+    (result, stats.allocations)
 }
