@@ -11,7 +11,7 @@ use xtask::runners::lesson05::{ex1_block_on, ex2_executor, ex3_delay, ex4_concur
 use xtask::runners::{Ctx, Outcome, ours, responsibilities};
 use xtask::spec::{self, Exercise};
 use xtask::verify::check::{Row, Status};
-use xtask::verify::{QUICK_SCALE, effective_scale, judge_exercise};
+use xtask::verify::{QUICK_SCALE, effective_scale, judge_exercise, table};
 
 fn exercise(id: &str) -> Exercise {
     let specs = spec::load_dir(&spec::default_dir()).expect("specs load");
@@ -28,6 +28,8 @@ fn judged(id: &str, scale: f64, measure: impl FnOnce(&Ctx) -> Measurements) -> V
     let scale = effective_scale(&ex, scale);
     let m = measure(&Ctx::new(&ex.id, ex.params.clone(), scale));
     let rows = judge_exercise(&ex, Ok(Outcome::Measured(m)), scale);
+    // Shown with `cargo test -p xtask --test broken -- --nocapture`.
+    print!("{}", table::render(&rows, false));
     ex.checks
         .iter()
         .map(|c| c.measure.clone())
@@ -116,6 +118,25 @@ fn a_sequential_executor_fails_exercise_4_on_order_and_completion_times() {
         .parse()
         .expect("seconds shown");
     assert!(secs >= 0.3, "fast waited for slow: {secs}");
+}
+
+#[test]
+fn a_sequential_executor_with_delays_started_on_first_poll_takes_the_sum() {
+    // An `async` block runs nothing before its first poll, so here each delay starts when
+    // the sequential executor reaches it: 3 + 1 + 2 instead of max(3, 1, 2).
+    let exec = SequentialExecutor::default();
+    let lazy = |d, label| async move { ours::delay(d, label).await };
+    let rows = judged("5.4", QUICK_SCALE, |ctx| {
+        ex4_concurrent::measure(&exec, lazy, ctx)
+    });
+    let total = row(&rows, "total");
+    assert_eq!(total.status, Status::Fail);
+    let secs: f64 = total
+        .measured
+        .trim_end_matches(" s")
+        .parse()
+        .expect("seconds shown");
+    assert!(secs >= 0.6, "the delays added up: {secs}");
 }
 
 #[test]
