@@ -28,6 +28,13 @@ pub enum Command {
 }
 
 /// Parses the arguments after `cargo xtask`.
+///
+/// ```
+/// use xtask::cli::{Command, parse};
+///
+/// let args = ["verify", "--quick"].map(String::from);
+/// assert!(matches!(parse(&args), Ok(Command::Verify(o)) if o.quick));
+/// ```
 pub fn parse(args: &[String]) -> Result<Command, String> {
     let Some((cmd, rest)) = args.split_first() else {
         return Err("no command given".to_owned());

@@ -58,6 +58,15 @@ pub struct Measured {
 }
 
 /// Everything one runner measured, by name.
+///
+/// ```
+/// use xtask::measure::{Measurements, Value};
+///
+/// let mut m = Measurements::new();
+/// m.set("polls", Value::Int(6));
+/// assert_eq!(m.get("polls").unwrap().value, Value::Int(6));
+/// assert!(m.get("output").is_none());
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Measurements {
     values: BTreeMap<String, Measured>,
@@ -126,6 +135,14 @@ fn timeval(tv: libc::timeval) -> Duration {
 }
 
 /// CPU time spent by `scope` while `f` runs, with `f`'s result.
+///
+/// ```
+/// use std::time::Duration;
+/// use xtask::measure::{CpuScope, cpu_during};
+///
+/// let ((), cpu) = cpu_during(CpuScope::Thread, || std::thread::sleep(Duration::from_millis(20)));
+/// assert!(cpu < Duration::from_millis(20), "sleeping is not computing");
+/// ```
 pub fn cpu_during<T>(scope: CpuScope, f: impl FnOnce() -> T) -> (T, Duration) {
     let before = cpu_time(scope);
     let out = f();

@@ -172,6 +172,27 @@ impl TryFrom<RawCheck> for Check {
 }
 
 /// Parses one spec from TOML text; `origin` names it in errors.
+///
+/// ```
+/// let spec = xtask::spec::parse(
+///     r#"
+///     id = "demo"
+///     title = "Demo"
+///     [[exercise]]
+///     id = "d.1"
+///     title = "answer"
+///     runner = "demo.answer"
+///     timeout_s = 1
+///     [[exercise.check]]
+///     what = "the answer"
+///     measure = "answer"
+///     equals = 42
+///     "#,
+///     "demo.toml",
+/// )
+/// .unwrap();
+/// assert_eq!(spec.exercises[0].checks[0].rule.to_string(), "= 42");
+/// ```
 pub fn parse(text: &str, origin: &str) -> Result<Spec, String> {
     let spec: Spec = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
     for ex in &spec.exercises {

@@ -78,6 +78,22 @@ fn peer_rank(name: &str) -> (usize, String) {
 }
 
 /// Groups samples into workloads, sorted by suite then name.
+///
+/// ```
+/// use xtask::bench::criterion::Sample;
+/// use xtask::bench::report::workloads;
+///
+/// let sample = |function: &str, ns| Sample {
+///     group: "block_on/ready".into(),
+///     function: function.into(),
+///     parameter: None,
+///     median_ns: ns,
+///     per_element: None,
+/// };
+/// let ws = workloads(&[sample("ours", 3.0), sample("pollster", 4.0), sample("tokio", 6.0)]);
+/// assert_eq!(ws[0].ratio_to_fastest(), Some(0.75));
+/// assert_eq!(ws[0].fastest_peer(), Some(("pollster", 4.0)));
+/// ```
 pub fn workloads(samples: &[Sample]) -> Vec<Workload> {
     let mut by_name: BTreeMap<String, Workload> = BTreeMap::new();
     for s in samples {

@@ -25,6 +25,20 @@ fn escape(s: &str) -> String {
 }
 
 /// The chart, as a standalone SVG document.
+///
+/// ```
+/// use xtask::bench::report::Workload;
+///
+/// let w = Workload {
+///     suite: "timers".into(),
+///     name: "sleep".into(),
+///     ours: Some(90.0),
+///     peers: vec![("tokio".into(), 100.0)],
+///     per_element: false,
+/// };
+/// let svg = xtask::bench::svg::ratios_svg(&[w], "ours / fastest peer");
+/// assert!(svg.contains("0.90× vs tokio"));
+/// ```
 pub fn ratios_svg(workloads: &[Workload], title: &str) -> String {
     let bars: Vec<(String, f64, &str)> = workloads
         .iter()

@@ -113,6 +113,15 @@ impl Trace {
 }
 
 /// A future that counts down, recording its polls; resolves to its label.
+///
+/// ```
+/// use xtask::runners::countdown::{CountdownFuture, Trace, WakeMode};
+///
+/// let trace = Trace::new();
+/// let countdown = CountdownFuture::new("go", 3, WakeMode::Immediately, &trace);
+/// assert_eq!(block_on::block_on(countdown), "go");
+/// assert_eq!(trace.polls("go"), 4); // count + 1
+/// ```
 #[derive(Debug)]
 pub struct CountdownFuture {
     label: String,

@@ -61,6 +61,23 @@ pub fn expected_text(rule: &Rule, scale: f64) -> String {
 }
 
 /// Applies `check` to `measured` (time expectations scaled by `scale`): (measured text, verdict).
+///
+/// ```
+/// use std::time::Duration;
+/// use xtask::measure::{Measurements, Value};
+/// use xtask::spec::{Check, Rule};
+/// use xtask::verify::check::{Status, judge};
+///
+/// let check = Check {
+///     what: "arrives after the delay".into(),
+///     measure: "elapsed".into(),
+///     rule: Rule::Within { after_s: 2.0, late_ms: 50.0 },
+/// };
+/// let mut m = Measurements::new();
+/// m.set("elapsed", Value::Duration(Duration::from_millis(2010)));
+/// assert_eq!(judge(&check, &m, 1.0), ("2.0100 s".to_owned(), Status::Pass));
+/// assert_eq!(judge(&check, &m, 0.1).1, Status::Fail); // --quick expects 0.200-0.250 s
+/// ```
 pub fn judge(check: &Check, measured: &Measurements, scale: f64) -> (String, Status) {
     let Some(m) = measured.get(&check.measure) else {
         return (format!("(`{}` not measured)", check.measure), Status::Fail);

@@ -8,6 +8,21 @@ use super::check::{Row, Status};
 const HEADERS: [&str; 5] = ["Exercise", "Checked", "Expected", "Measured", "Result"];
 
 /// Renders `rows` as an aligned table; with `color`, the verdicts are green, red or yellow.
+///
+/// ```
+/// use xtask::verify::check::{Row, Status};
+///
+/// let row = Row {
+///     exercise: "5.1".into(),
+///     what: "polls".into(),
+///     expected: "= 6".into(),
+///     measured: "6".into(),
+///     status: Status::Pass,
+/// };
+/// let text = xtask::verify::table::render(&[row], false);
+/// assert!(text.lines().nth(2).unwrap().starts_with("5.1"));
+/// assert!(text.trim_end().ends_with("PASS"));
+/// ```
 pub fn render(rows: &[Row], color: bool) -> String {
     let cells: Vec<[&str; 4]> = rows
         .iter()
