@@ -53,19 +53,26 @@ fn the_report_has_a_row_per_workload_with_ratios() {
     let dir = out_dir("report");
     let md = write_report(&fixture(), &dir, "Measured today on a test box.").unwrap();
     assert!(md.starts_with("Measured today on a test box."));
+    // Ratios to the fastest peer: 2/3, 1.25 and 1.5/1.2 = 1.25; geometric mean 1.014.
+    assert!(md.contains("Faster than the fastest peer in 1 of 3 workloads; geometric mean of ours / fastest peer: 1.01×."), "{md}");
     assert!(
         md.contains("| workload | ours | pollster | futures | ours / fastest peer |"),
         "{md}"
     );
     assert!(
-        md.contains("| ready | 2.0 ns | 3.0 ns (0.67×) | 4.0 ns (0.50×) | **0.67×** (pollster) |"),
+        md.contains("| ready (per iteration) | 2.0 ns | 3.0 ns (0.67×) | 4.0 ns (0.50×) | **0.67×** (pollster) |"),
         "{md}"
     );
     assert!(
-        md.contains("| spawn_many (per element) | 150.0 ns | 120.0 ns (1.25×) | 300.0 ns (0.50×) | **1.25×** (tokio) |"),
+        md.contains(
+            "| spawn_many | 150.0 ns | 120.0 ns (1.25×) | 300.0 ns (0.50×) | **1.25×** (tokio) |"
+        ),
         "{md}"
     );
-    assert!(md.contains("| sleep/100 | 1.50 ms |"), "{md}");
+    assert!(
+        md.contains("| sleep/100 (per iteration) | 1.50 ms |"),
+        "{md}"
+    );
     assert_eq!(std::fs::read_to_string(dir.join("report.md")).unwrap(), md);
 
     let svg = std::fs::read_to_string(dir.join("ratios.svg")).unwrap();

@@ -143,8 +143,23 @@ pub fn markdown(workloads: &[Workload], context: &str) -> String {
     let _ = writeln!(
         out,
         "Medians of one criterion run; a cell is the median and ours / that peer. \
-         Below 1.00× we are faster. Per-element figures where the benchmark set a throughput.\n"
+         Below 1.00× we are faster. Times are per element of the benchmark's declared \
+         throughput, or per iteration where it declared none.\n"
     );
+    let ratios: Vec<f64> = workloads
+        .iter()
+        .filter_map(Workload::ratio_to_fastest)
+        .collect();
+    if !ratios.is_empty() {
+        let faster = ratios.iter().filter(|r| **r < 1.0).count();
+        let geomean = (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp();
+        let _ = writeln!(
+            out,
+            "Faster than the fastest peer in {faster} of {} workloads; geometric mean of ours / \
+             fastest peer: {geomean:.2}×.\n",
+            ratios.len()
+        );
+    }
     let mut suites: Vec<&str> = workloads.iter().map(|w| w.suite.as_str()).collect();
     suites.dedup();
     for suite in suites {
@@ -163,7 +178,11 @@ pub fn markdown(workloads: &[Workload], context: &str) -> String {
         let _ = writeln!(out, " ours / fastest peer |");
         let _ = writeln!(out, "|---|---:|{}---:|", "---:|".repeat(peers.len()));
         for w in rows {
-            let unit = if w.per_element { " (per element)" } else { "" };
+            let unit = if w.per_element {
+                ""
+            } else {
+                " (per iteration)"
+            };
             let ours = w.ours.map_or_else(|| "—".to_owned(), format_ns);
             let _ = write!(out, "| {}{unit} | {ours} |", w.name);
             for p in &peers {
@@ -224,7 +243,7 @@ mod tests {
     fn a_workload_without_ours_has_no_ratio() {
         let ws = workloads(&[sample("timers/sleep", "tokio", 5.0)]);
         assert_eq!(ws[0].ratio_to_fastest(), None);
-        assert!(markdown(&ws, "ctx").contains("| sleep | — | 5.0 ns (—) | — |"));
+        assert!(markdown(&ws, "ctx").contains("| sleep (per iteration) | — | 5.0 ns (—) | — |"));
     }
 
     #[test]
