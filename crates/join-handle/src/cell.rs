@@ -7,7 +7,11 @@
 //!
 //! # Invariants
 //!
-//! * The future is polled or dropped only by whoever set `RUNNING` (see [`crate::state`]).
+//! * The stage (future, then result) is reached only by its current owner, so it needs no
+//!   lock: before `COMPLETE`, whoever holds `RUNNING` (see [`crate::state`]); after
+//!   `COMPLETE`, the join handle if `HANDLE` was set when the task completed, otherwise the
+//!   thread that completed it. Every hand-over goes through an acquire/release operation on
+//!   the state word.
 //! * The future is pinned: it lives inside the `Arc` allocation, which never moves, and it is
 //!   dropped in place (by assigning a new stage), never moved out.
 //! * A local task (`owner` is `Some`) has its future polled and dropped only on the owner
@@ -28,7 +32,7 @@ use wakers::WakerSlot;
 
 use crate::error::JoinError;
 use crate::state::{CANCELLED, COMPLETE, HANDLE, INITIAL, RUNNING, SCHEDULED};
-use crate::sync::{AtomicUsize, Mutex, Ordering};
+use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
 use crate::{Runnable, Schedule};
 
 /// What the cell holds: the future until it finishes, then its result until it is taken.
@@ -46,7 +50,8 @@ pub(crate) struct Cell<F: Future, S> {
     owner: Option<ThreadId>,
     join_waker: WakerSlot,
     scheduler: S,
-    stage: Mutex<Stage<F>>,
+    /// Owned as the module doc says; see [`Cell::stage`].
+    stage: UnsafeCell<Stage<F>>,
 }
 
 // SAFETY: a `Cell` made by `spawn` has `F: Send` and `F::Output: Send`, so every field is
@@ -96,8 +101,20 @@ where
             owner,
             join_waker: WakerSlot::new(),
             scheduler,
-            stage: Mutex::new(Stage::Running(future)),
+            stage: UnsafeCell::new(Stage::Running(future)),
         })
+    }
+
+    /// Runs `f` on the stage.
+    ///
+    /// # Safety
+    ///
+    /// The caller owns the stage (module doc): it holds `RUNNING`, or the task is `COMPLETE`
+    /// and the caller is the one side (handle or completer) the completion handed it to.
+    #[inline]
+    unsafe fn stage<R>(&self, f: impl FnOnce(&mut Stage<F>) -> R) -> R {
+        // SAFETY: the caller's ownership makes this the only access to the stage right now.
+        self.stage.with_mut(|stage| f(unsafe { &mut *stage }))
     }
 
     fn on_owner_thread(&self) -> bool {
@@ -118,7 +135,8 @@ where
     /// destructor, if it panicked.
     fn drop_future(&self) -> Option<JoinError> {
         catch_unwind(AssertUnwindSafe(|| {
-            *self.stage.lock() = Stage::Consumed;
+            // SAFETY: the caller holds `RUNNING`. Assigning drops the future in place.
+            unsafe { self.stage(|stage| *stage = Stage::Consumed) }
         }))
         .err()
         .map(JoinError::panic)
@@ -126,7 +144,8 @@ where
 
     /// Publishes the result. The caller holds `RUNNING` and the future is gone.
     fn complete(&self, result: Result<F::Output, JoinError>) {
-        *self.stage.lock() = Stage::Finished(result);
+        // SAFETY: the caller holds `RUNNING`.
+        unsafe { self.stage(|stage| *stage = Stage::Finished(result)) };
         let prev = self
             .state
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
@@ -135,7 +154,8 @@ where
             .expect("the closure always returns Some");
         if prev & HANDLE == 0 {
             // Nobody will ever take the output: drop it here, where the task ran.
-            let stage = std::mem::replace(&mut *self.stage.lock(), Stage::Consumed);
+            // SAFETY: `HANDLE` was clear when we set `COMPLETE`, so the stage is ours.
+            let stage = unsafe { self.stage(|stage| std::mem::replace(stage, Stage::Consumed)) };
             let _ = catch_unwind(AssertUnwindSafe(move || drop(stage)));
         } else {
             let _ = catch_unwind(AssertUnwindSafe(|| self.join_waker.wake()));
@@ -163,10 +183,12 @@ impl<F: Future, S> Drop for Cell<F, S> {
         // Guard for local tasks: a `!Send` future or output must never be dropped on a thread
         // other than its owner's. The executor's shutdown drops them on the owner thread
         // first, so reaching this is a bug; stop the process rather than risk unsoundness.
-        if let Some(owner) = self.owner
-            && owner != thread::current().id()
-            && !matches!(self.stage.get_mut(), Stage::Consumed)
-        {
+        let Some(owner) = self.owner else { return };
+        // SAFETY: `&mut self`: nobody else can reach the stage any more.
+        let consumed = self
+            .stage
+            .with_mut(|stage| matches!(unsafe { &*stage }, Stage::Consumed));
+        if !consumed && owner != thread::current().id() {
             eprintln!("join-handle: a local task's future or output reached another thread");
             std::process::abort();
         }
@@ -198,14 +220,18 @@ where
         let waker = futures_task::waker_ref(&self);
         let mut cx = Context::from_waker(&waker);
         let polled = catch_unwind(AssertUnwindSafe(|| {
-            let mut stage = self.stage.lock();
-            let Stage::Running(future) = &mut *stage else {
-                unreachable!("a task without a future was scheduled");
-            };
-            // SAFETY: the future lives inside the `Arc` allocation, which never moves, and it
-            // is only ever dropped in place (by assigning to the stage), so it stays pinned.
-            let future = unsafe { Pin::new_unchecked(future) };
-            future.poll(&mut cx)
+            // SAFETY: we hold `RUNNING`.
+            unsafe {
+                self.stage(|stage| {
+                    let Stage::Running(future) = stage else {
+                        unreachable!("a task without a future was scheduled");
+                    };
+                    // SAFETY: the future lives inside the `Arc` allocation, which never
+                    // moves, and is only ever dropped in place (by assigning to the stage), so
+                    // it stays pinned.
+                    Pin::new_unchecked(future).poll(&mut cx)
+                })
+            }
         }));
         match polled {
             Ok(Poll::Ready(output)) => {
@@ -271,7 +297,10 @@ where
                 return Poll::Pending;
             }
         }
-        match std::mem::replace(&mut *self.stage.lock(), Stage::Consumed) {
+        // SAFETY: the task is `COMPLETE` and this handle is alive (`HANDLE` is still set: only
+        // dropping the handle clears it), so the completion handed the stage to us.
+        let stage = unsafe { self.stage(|stage| std::mem::replace(stage, Stage::Consumed)) };
+        match stage {
             Stage::Finished(result) => Poll::Ready(result),
             Stage::Consumed => panic!("JoinHandle polled after it returned the task's output"),
             Stage::Running(_) => unreachable!("a complete task still holds its future"),
@@ -302,7 +331,8 @@ where
         let prev = self.state.fetch_and(!HANDLE, Ordering::AcqRel);
         if prev & COMPLETE != 0 {
             // The output is ours to drop; a panic in its destructor must not escape a drop.
-            let stage = std::mem::replace(&mut *self.stage.lock(), Stage::Consumed);
+            // SAFETY: `HANDLE` was set when the task completed, so the stage is the handle's.
+            let stage = unsafe { self.stage(|stage| std::mem::replace(stage, Stage::Consumed)) };
             let _ = catch_unwind(AssertUnwindSafe(move || drop(stage)));
         } else {
             drop(self.join_waker.take());

@@ -1,8 +1,8 @@
 //! The synchronisation primitives the task cell is written against.
 //!
 //! Under `--cfg loom` they come from [`loom`], which explores every interleaving of the
-//! threads in a model; otherwise from `std` and `parking_lot`. The cell imports its atomics
-//! and its mutex only from here, so the code loom checks is the code that ships.
+//! threads in a model; otherwise from `std`. The cell imports its atomics and its
+//! `UnsafeCell` only from here, so the code loom checks is the code that ships.
 //!
 //! Invariant: this module only re-exports or thinly wraps; it adds no behaviour of its own.
 
@@ -12,44 +12,36 @@ pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
 
-/// A mutex whose `lock` returns the guard directly (no poisoning) on both back ends.
-#[derive(Debug, Default)]
-pub(crate) struct Mutex<T> {
+/// An `UnsafeCell` with loom's closure API on both back ends, so that loom can check that no
+/// two threads ever reach the cell's contents at once.
+#[derive(Debug)]
+pub(crate) struct UnsafeCell<T> {
     #[cfg(not(loom))]
-    inner: parking_lot::Mutex<T>,
+    inner: std::cell::UnsafeCell<T>,
     #[cfg(loom)]
-    inner: loom::sync::Mutex<T>,
+    inner: loom::cell::UnsafeCell<T>,
 }
 
-impl<T> Mutex<T> {
+impl<T> UnsafeCell<T> {
     pub(crate) fn new(value: T) -> Self {
-        Mutex {
+        UnsafeCell {
             #[cfg(not(loom))]
-            inner: parking_lot::Mutex::new(value),
+            inner: std::cell::UnsafeCell::new(value),
             #[cfg(loom)]
-            inner: loom::sync::Mutex::new(value),
+            inner: loom::cell::UnsafeCell::new(value),
         }
     }
 
+    /// Calls `f` with a pointer to the contents. The caller's protocol must make that access
+    /// exclusive; loom checks it in its models.
     #[cfg(not(loom))]
     #[inline]
-    pub(crate) fn lock(&self) -> parking_lot::MutexGuard<'_, T> {
-        self.inner.lock()
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        f(self.inner.get())
     }
 
     #[cfg(loom)]
-    pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
-        self.inner.lock().unwrap()
-    }
-
-    #[cfg(not(loom))]
-    #[inline]
-    pub(crate) fn get_mut(&mut self) -> &mut T {
-        self.inner.get_mut()
-    }
-
-    #[cfg(loom)]
-    pub(crate) fn get_mut(&mut self) -> &mut T {
-        self.inner.get_mut().unwrap()
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        self.inner.with_mut(f)
     }
 }
