@@ -1,4 +1,4 @@
-//! [`Registry`]: every live task of an executor, so that dropping the executor can cancel them.
+//! [`Registry`]: the executor's idle tasks, so that dropping the executor can cancel them.
 //!
 //! A slab: a vector of entries, each either a task or a link in the free list. A task's key is
 //! its index, given to the task at spawn and handed back when it completes. Insert and remove

@@ -4,7 +4,11 @@
 //!   runnable task is in it exactly once (the task state guarantees that), and every runner
 //!   pops from it. FIFO order is the fairness rule: a task that wakes itself goes behind every
 //!   task that was already waiting.
-//! * `registry`: every live task, for shutdown.
+//! * `registry`: every task that has gone idle (pending and not queued) at least once and is
+//!   not finished, for shutdown. A live task is always queued, running, or registered, so
+//!   shutdown finds every one of them: registered ones in the registry, queued ones in the
+//!   queue, and none is running (every runner is gone by then). Tasks that finish in their
+//!   first poll never touch the registry's lock.
 //! * `alive`: the number of tasks spawned and not yet completed; `run()` returns at zero.
 //! * `sleepers`: the runners parked for lack of work.
 //!
@@ -18,7 +22,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::ThreadId;
 
-use join_handle::{JoinHandle, Runnable, Schedule};
+use join_handle::{JoinHandle, Runnable, Schedule, TaskRef};
 
 use crate::injector::Injector;
 use crate::registry::Registry;
@@ -55,9 +59,10 @@ impl Shared {
     pub(crate) fn push(&self, runnable: Runnable) {
         self.queue.push(runnable);
         if self.closed.load(Ordering::SeqCst) {
-            // The executor is gone: nobody will run this. Break the queue -> task -> us cycle.
+            // The executor is gone: nobody will run this. Cancel what is queued (a no-op for
+            // tasks already cancelled by the shutdown) and break the queue -> task -> us cycle.
             while let Some(runnable) = self.queue.pop() {
-                drop(runnable);
+                runnable.shutdown();
             }
             return;
         }
@@ -94,18 +99,18 @@ impl Shared {
 
     fn admit(&self, runnable: Runnable) {
         self.alive.fetch_add(1, Ordering::SeqCst);
-        self.registry.insert(runnable.task_ref());
         self.push(runnable);
     }
 
-    /// Cancels every live task and empties the queue. Called once, when the executor drops.
+    /// Cancels every live task: the registered (idle) ones, then the queued ones. Called once,
+    /// when the executor drops, after every runner has stopped.
     pub(crate) fn shutdown(&self) {
         self.closed.store(true, Ordering::SeqCst);
         for task in self.registry.take_all() {
             task.shutdown();
         }
         while let Some(runnable) = self.queue.pop() {
-            drop(runnable);
+            runnable.shutdown();
         }
     }
 }
@@ -120,8 +125,18 @@ impl Schedule for Scheduler {
         self.0.push(runnable);
     }
 
+    fn register(&self, task: TaskRef) {
+        // After shutdown (a worker finishing the task that dropped its own executor) keep
+        // nothing: the task is cancelled by the next push, which sees `closed`.
+        if !self.0.closed.load(Ordering::SeqCst) {
+            self.0.registry.insert(task);
+        }
+    }
+
     fn release(&self, key: usize) {
-        self.0.registry.remove(key);
+        if key != usize::MAX {
+            self.0.registry.remove(key);
+        }
         if self.0.alive.fetch_sub(1, Ordering::SeqCst) == 1 {
             // The last task is done: every `run()` caller may return.
             self.0.sleepers.notify_all();

@@ -33,7 +33,7 @@ use wakers::WakerSlot;
 use crate::error::JoinError;
 use crate::state::{CANCELLED, COMPLETE, HANDLE, INITIAL, RUNNING, SCHEDULED};
 use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
-use crate::{Runnable, Schedule};
+use crate::{Runnable, Schedule, TaskRef};
 
 /// What the cell holds: the future until it finishes, then its result until it is taken.
 enum Stage<F: Future> {
@@ -44,7 +44,7 @@ enum Stage<F: Future> {
 
 pub(crate) struct Cell<F: Future, S> {
     state: AtomicUsize,
-    /// The executor's registry key, set once right after spawn.
+    /// The executor's registry key, set at most once, by `Schedule::register`.
     key: AtomicUsize,
     /// `Some(thread)` for a local task: the only thread that may poll or drop its future.
     owner: Option<ThreadId>,
@@ -246,6 +246,11 @@ where
                 self.complete(Err(JoinError::panic(payload)));
             }
             Ok(Poll::Pending) => {
+                if self.key.load(Ordering::Relaxed) == usize::MAX {
+                    // Going idle for the first time: let the executor keep track of us. We
+                    // still hold `RUNNING`, so nobody can complete us before this returns.
+                    self.scheduler.register(TaskRef::new(self.clone()));
+                }
                 // Give up `RUNNING`, unless an abort arrived during the poll: then keep it and
                 // drop the future right away.
                 let released = self

@@ -38,9 +38,18 @@ pub trait Schedule: Send + Sync + 'static {
     /// is a yield: queue it behind the others).
     fn schedule(&self, runnable: Runnable);
 
-    /// The task with this registry key has completed (output stored, panicked, or cancelled)
-    /// and its future has been dropped. Called exactly once per task, on whichever thread
-    /// completed it. The key is the one given to [`TaskRef::set_key`] (`usize::MAX` if none).
+    /// The task is going idle (pending, not queued) for the first time: an executor that must
+    /// cancel idle tasks when it is dropped keeps `task` and gives it a key with
+    /// [`TaskRef::set_key`]. Called at most once per task, by the thread that polled it, before
+    /// the task can be woken, run or completed anywhere else. Tasks that finish in their first
+    /// poll are never registered. The default keeps nothing.
+    fn register(&self, task: TaskRef) {
+        let _ = task;
+    }
+
+    /// The task has completed (output stored, panicked, or cancelled) and its future has been
+    /// dropped. Called exactly once per task, on whichever thread completed it. The key is the
+    /// one given to [`TaskRef::set_key`], or `usize::MAX` if the task was never registered.
     fn release(&self, key: usize);
 }
 
@@ -89,7 +98,23 @@ impl Runnable {
         self.task.run();
     }
 
-    /// A counted reference to the same task, for an executor's registry of live tasks.
+    /// Drops the task's future without polling it and completes the task as cancelled (see
+    /// [`TaskRef::shutdown`]): what an executor that is being dropped does with the runnables
+    /// still in its queue.
+    ///
+    /// ```
+    /// # use join_handle::{Runnable, Schedule};
+    /// # struct Nothing;
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} fn release(&self, _: usize) {} }
+    /// let (runnable, handle) = join_handle::spawn(async { 1 }, Nothing);
+    /// runnable.shutdown();
+    /// assert!(block_on::block_on(handle.try_join()).unwrap_err().is_cancelled());
+    /// ```
+    pub fn shutdown(self) {
+        self.task.shutdown();
+    }
+
+    /// A counted reference to the same task.
     ///
     /// ```
     /// # use join_handle::{Runnable, Schedule};
@@ -115,8 +140,8 @@ impl fmt::Debug for Runnable {
     }
 }
 
-/// A counted reference to a task, kept by an executor so that it can cancel every live task
-/// when it is dropped.
+/// A counted reference to a task, kept by an executor (see [`Schedule::register`]) so that
+/// it can cancel every idle task when it is dropped.
 ///
 /// ```
 /// # use join_handle::{Runnable, Schedule};
@@ -135,6 +160,7 @@ pub struct TaskRef {
 
 impl TaskRef {
     /// Records the task's key in the executor's registry; [`Schedule::release`] gets it back.
+    /// Call it from [`Schedule::register`], before returning.
     ///
     /// ```
     /// # use join_handle::{Runnable, Schedule};
@@ -194,6 +220,12 @@ impl TaskRef {
     /// ```
     pub fn shutdown(&self) {
         self.task.shutdown();
+    }
+}
+
+impl TaskRef {
+    pub(crate) fn new(task: Arc<dyn RawTask>) -> TaskRef {
+        TaskRef { task }
     }
 }
 
