@@ -1,8 +1,8 @@
 //! `cargo xtask asan`: the workspace's unit and integration tests under AddressSanitizer.
 //!
 //! Runs `RUSTFLAGS="-Zsanitizer=address" cargo +nightly test --workspace --target
-//! x86_64-unknown-linux-gnu --lib --tests` with its own target directory (`target/asan`, so
-//! the instrumented build never mixes with the normal one). ASan reports use-after-free,
+//! x86_64-unknown-linux-gnu --lib --tests --no-fail-fast` with its own target directory
+//! (`target/asan`, so the instrumented build never mixes with the normal one). ASan reports use-after-free,
 //! out-of-bounds access and, through LeakSanitizer, leaks at exit; any report fails the run.
 //!
 //! The sanitizer needs a nightly toolchain: without one (`cargo +nightly` fails) the command
@@ -54,6 +54,7 @@ pub fn run(args: &[String]) -> ExitCode {
             TARGET,
             "--lib",
             "--tests",
+            "--no-fail-fast",
         ])
         .arg("--")
         .args(["--skip", SKIPPED])
