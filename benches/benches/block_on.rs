@@ -9,6 +9,12 @@
 //!
 //! Every implementation runs the very same future type. Before each timed run, an untimed pass
 //! counts the allocations per `block_on` call with [`benches::CountingAlloc`] and prints them.
+//! Before each group, a short interleaved pass (every implementation in turn, 20 rounds) prints
+//! medians that the load drifting during the sequential criterion runs cannot bias.
+//!
+//! Implementations run one after the other in the order above; set
+//! `BLOCK_ON_BENCH_ORDER=reverse` to run them in the opposite order (the load of a shared
+//! machine drifts, and the first in a group meets a different machine than the last).
 
 use std::future::Future;
 use std::hint::black_box;
@@ -18,7 +24,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::task::{Context, Poll, Waker};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
@@ -101,6 +107,62 @@ fn bench_one<B: BlockOn, F: Future>(
     group.bench_function(id, |b| b.iter(|| imp.block_on(make())));
 }
 
+/// The time taken by `calls` calls of `make`'s future under `imp`.
+fn time_calls<B: BlockOn, F: Future>(imp: &B, calls: u64, make: &impl Fn() -> F) -> Duration {
+    let start = Instant::now();
+    for _ in 0..calls {
+        black_box(imp.block_on(make()));
+    }
+    start.elapsed()
+}
+
+/// An untimed-by-criterion cross-check that is immune to the load drifting between one
+/// implementation's criterion run and the next: `rounds` times, each implementation in turn
+/// runs `make`'s future `calls` times; prints each one's median time per element (a call does
+/// `elements` of them) and ours over the fastest peer's.
+fn interleaved<F: Future>(
+    name: &str,
+    rounds: usize,
+    calls: u64,
+    elements: u64,
+    make: impl Fn() -> F,
+) {
+    let tokio = Tokio(
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a current-thread tokio runtime"),
+    );
+    let mut times: [Vec<Duration>; 5] = Default::default();
+    for _ in 0..rounds {
+        times[0].push(time_calls(&Ours, calls, &make));
+        times[1].push(time_calls(&Pollster, calls, &make));
+        times[2].push(time_calls(&Futures, calls, &make));
+        times[3].push(time_calls(&FuturesLite, calls, &make));
+        times[4].push(time_calls(&tokio, calls, &make));
+    }
+    let medians: Vec<f64> = times
+        .iter_mut()
+        .map(|t| {
+            t.sort();
+            t[t.len() / 2].as_nanos() as f64 / (calls * elements) as f64
+        })
+        .collect();
+    let fastest_peer = medians[1..].iter().copied().fold(f64::INFINITY, f64::min);
+    let row: Vec<String> = IDS
+        .iter()
+        .zip(&medians)
+        .map(|(id, m)| format!("{id} {m:.1}"))
+        .collect();
+    println!(
+        "{name} interleaved x{rounds}, median ns per op: {}; ours/fastest peer {:.2}",
+        row.join(", "),
+        medians[0] / fastest_peer
+    );
+}
+
+/// Function ids, in the order the implementations run.
+const IDS: [&str; 5] = ["ours", "pollster", "futures", "futures-lite", "tokio"];
+
 /// Runs `make`'s future under every implementation, in one criterion group.
 fn compare<F: Future>(
     c: &mut Criterion,
@@ -116,22 +178,32 @@ fn compare<F: Future>(
     );
     let mut group = c.benchmark_group(name);
     configure(&mut group);
-    bench_one(&mut group, name, "ours", &Ours, counted_calls, make);
-    bench_one(&mut group, name, "pollster", &Pollster, counted_calls, make);
-    bench_one(&mut group, name, "futures", &Futures, counted_calls, make);
-    bench_one(
-        &mut group,
-        name,
-        "futures-lite",
-        &FuturesLite,
-        counted_calls,
-        make,
-    );
-    bench_one(&mut group, name, "tokio", &tokio, counted_calls, make);
+    // The machine's load drifts over a run, and whoever runs first in a group pays for it:
+    // `BLOCK_ON_BENCH_ORDER=reverse` runs the peers first, to check a ratio against that drift.
+    let reverse = std::env::var("BLOCK_ON_BENCH_ORDER").is_ok_and(|o| o == "reverse");
+    for step in 0..5 {
+        match if reverse { 4 - step } else { step } {
+            0 => bench_one(&mut group, name, "ours", &Ours, counted_calls, make),
+            1 => bench_one(&mut group, name, "pollster", &Pollster, counted_calls, make),
+            2 => bench_one(&mut group, name, "futures", &Futures, counted_calls, make),
+            3 => bench_one(
+                &mut group,
+                name,
+                "futures-lite",
+                &FuturesLite,
+                counted_calls,
+                make,
+            ),
+            _ => bench_one(&mut group, name, "tokio", &tokio, counted_calls, make),
+        }
+    }
     group.finish();
 }
 
 fn ready(c: &mut Criterion) {
+    interleaved("block_on/ready", 20, 100_000, 1, || {
+        std::future::ready(black_box(1u64))
+    });
     compare(
         c,
         "block_on/ready",
@@ -164,6 +236,9 @@ impl Future for SelfWake {
 }
 
 fn self_wake(c: &mut Criterion) {
+    interleaved("block_on/self_wake", 20, 1, SELF_WAKES, || SelfWake {
+        left: black_box(SELF_WAKES),
+    });
     compare(
         c,
         "block_on/self_wake",
@@ -250,6 +325,12 @@ impl Future for RoundTrips<'_> {
 
 fn round_trip(c: &mut Criterion) {
     let helper = Helper::start();
+    // Round trips go through the scheduler, so they swing with the machine's load (about 2 s).
+    interleaved("block_on/round_trip", 20, 1, 2_000, || RoundTrips {
+        helper: &helper,
+        left: black_box(2_000),
+        waiting: false,
+    });
     compare(
         c,
         "block_on/round_trip",
