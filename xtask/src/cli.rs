@@ -6,13 +6,14 @@ use crate::{bench, spec, verify};
 
 /// The usage text.
 pub const USAGE: &str = "\
-usage: cargo xtask verify [--quick] [--only <id>] [--json <file>]
+usage: cargo xtask verify [--quick] [--only <id>] [--json <file>] [--specs <dir>]
        cargo xtask bench [--suite <block_on|executor|timers>] [--report-only] [-- <criterion args>]
 
 verify   run every lesson exercise against our crates and check it against its spec
          --quick        durations scaled by 0.1 (for CI)
          --only <id>    one exercise (5.3), a prefix (5) or a spec (lesson-05)
          --json <file>  also write the rows as JSON
+         --specs <dir>  read the specs from another directory (default: xtask/specs)
 bench    cargo bench -p benches, then target/bench-report/{report.md,ratios.svg}
          --suite <name> one suite; any other argument goes to criterion";
 
