@@ -1,2 +1,361 @@
-//! Placeholder until the timers comparison lands.
-fn main() {}
+//! Timers side by side: ours, tokio's (current-thread runtime with time enabled), async-io's
+//! `Timer` and futures-timer's `Delay`, on these workloads:
+//!
+//! * `timers/create_poll_drop` (criterion): create a timer due in 1 s, poll it once, drop it;
+//!   [`CREATE_POLL_DROP`] of them per iteration, reported per timer.
+//! * `timers/sleep_100k` (criterion): [`MANY`] sleeps of random length in 0-100 ms, all
+//!   awaited at once on one thread (a `FuturesUnordered` under each runtime's own
+//!   `block_on`); wall time per run.
+//! * Lateness (printed table): how long after its deadline each sleep of the two workloads
+//!   below was seen done: the 100k sleeps of 0-100 ms, and 1000 sleeps spread over 1 s.
+//! * Memory per pending timer (printed table): heap bytes per timer, the future's own box
+//!   included, counted by this binary's global allocator over [`MEMORY_TIMERS`] timers.
+//!
+//! Every implementation runs the very same construction; only the timer type changes.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::future::Future;
+use std::hint::black_box;
+use std::pin::{Pin, pin};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::task::Context;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, SamplingMode, Throughput};
+use criterion::{criterion_group, criterion_main};
+use futures::stream::{FuturesUnordered, StreamExt};
+
+/// Timers per `timers/create_poll_drop` iteration.
+const CREATE_POLL_DROP: u64 = 1_000_000;
+/// Sleeps per `timers/sleep_100k` run.
+const MANY: usize = 100_000;
+/// Pending timers in the memory measurement.
+const MEMORY_TIMERS: usize = 100_000;
+
+// ---------------------------------------------------------------------------------------------
+// A byte-counting allocator, switched on only for the memory pass.
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static ALLOCATED: AtomicU64 = AtomicU64::new(0);
+static FREED: AtomicU64 = AtomicU64::new(0);
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+/// Forwards to `System`; while `COUNTING` is on, adds up bytes allocated and freed.
+struct ByteCounter;
+
+// SAFETY: every call is forwarded unchanged to `System`; the bookkeeping touches only static
+// atomics and never allocates.
+unsafe impl GlobalAlloc for ByteCounter {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            ALLOCATED.fetch_add(layout.size() as u64, Ordering::Relaxed);
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: our caller upholds `alloc`'s contract for `layout`; we pass it on unchanged.
+        unsafe { System.alloc(layout) }
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if COUNTING.load(Ordering::Relaxed) {
+            FREED.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        }
+        // SAFETY: `ptr` came from `System` with `layout`: every allocation goes through `alloc`
+        // above (the default `realloc` is built on `alloc` and `dealloc`).
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: ByteCounter = ByteCounter;
+
+// ---------------------------------------------------------------------------------------------
+// The implementations.
+
+/// One timer implementation, with the runtime it needs.
+trait Timers {
+    /// The criterion function id.
+    const ID: &'static str;
+    /// Runs `f` where this implementation's timers work (inside the runtime, if any).
+    fn enter<R>(&self, f: impl FnOnce() -> R) -> R;
+    /// Drives `future` to completion on this thread with the runtime's own `block_on`.
+    fn block_on<F: Future>(&self, future: F) -> F::Output;
+    /// A timer due at `deadline`.
+    fn at(&self, deadline: Instant) -> impl Future<Output = ()> + 'static;
+}
+
+struct Ours;
+impl Timers for Ours {
+    const ID: &'static str = "ours";
+    fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
+        f()
+    }
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        block_on::block_on(future)
+    }
+    fn at(&self, deadline: Instant) -> impl Future<Output = ()> + 'static {
+        timers::sleep_until(deadline)
+    }
+}
+
+struct Tokio(tokio::runtime::Runtime);
+impl Timers for Tokio {
+    const ID: &'static str = "tokio";
+    fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _guard = self.0.enter();
+        f()
+    }
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        // `unconstrained`: tokio's cooperative budget would otherwise make its timers return
+        // `Pending` after 128 polls per task turn, which with 100k timers in one task turns
+        // into a quadratic crawl (tens of seconds) that says nothing about its timer wheel.
+        self.0.block_on(tokio::task::unconstrained(future))
+    }
+    fn at(&self, deadline: Instant) -> impl Future<Output = ()> + 'static {
+        tokio::time::sleep_until(deadline.into())
+    }
+}
+
+struct AsyncIo;
+impl Timers for AsyncIo {
+    const ID: &'static str = "async-io";
+    fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
+        f()
+    }
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        async_io::block_on(future)
+    }
+    fn at(&self, deadline: Instant) -> impl Future<Output = ()> + 'static {
+        let timer = async_io::Timer::at(deadline);
+        async move {
+            timer.await;
+        }
+    }
+}
+
+struct FuturesTimer;
+impl Timers for FuturesTimer {
+    const ID: &'static str = "futures-timer";
+    fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
+        f()
+    }
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        futures::executor::block_on(future)
+    }
+    fn at(&self, deadline: Instant) -> impl Future<Output = ()> + 'static {
+        // futures-timer has no "at": the delay counts from now, as close to `deadline` as we get.
+        futures_timer::Delay::new(deadline.saturating_duration_since(Instant::now()))
+    }
+}
+
+fn tokio_runtime() -> Tokio {
+    Tokio(
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("tokio runtime"),
+    )
+}
+
+/// Calls `f` once for each implementation.
+macro_rules! for_each_impl {
+    ($f:ident $(, $arg:expr)*) => {{
+        $f(&Ours $(, $arg)*);
+        $f(&tokio_runtime() $(, $arg)*);
+        $f(&AsyncIo $(, $arg)*);
+        $f(&FuturesTimer $(, $arg)*);
+    }};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workloads.
+
+/// Creates a timer due in 1 s, polls it once with a no-op waker, drops it.
+#[inline]
+fn create_poll_drop<T: Timers>(t: &T, cx: &mut Context<'_>) {
+    let timer = pin!(t.at(Instant::now() + Duration::from_secs(1)));
+    black_box(timer.poll(cx)).is_ready();
+}
+
+/// Deterministic pseudo-random durations below `max`.
+fn random_durations(n: usize, max: Duration, mut seed: u64) -> Vec<Duration> {
+    (0..n)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            Duration::from_nanos(seed % max.as_nanos() as u64)
+        })
+        .collect()
+}
+
+/// Awaits one sleep per offset, all at once, on this thread; returns each one's lateness.
+fn sleep_all<T: Timers>(t: &T, offsets: &[Duration]) -> Vec<Duration> {
+    t.block_on(async {
+        let start = Instant::now();
+        let mut all: FuturesUnordered<_> = offsets
+            .iter()
+            .map(|d| {
+                let deadline = start + *d;
+                let timer = t.at(deadline);
+                async move {
+                    timer.await;
+                    Instant::now().saturating_duration_since(deadline)
+                }
+            })
+            .collect();
+        let mut lateness = Vec::with_capacity(offsets.len());
+        while let Some(late) = all.next().await {
+            lateness.push(late);
+        }
+        lateness
+    })
+}
+
+/// Heap bytes and allocations per pending timer, with the timer's own future boxed.
+fn memory_per_timer<T: Timers>(t: &T) -> (f64, f64) {
+    let waker = futures::task::noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    let mut held: Vec<Pin<Box<dyn Future<Output = ()>>>> = Vec::with_capacity(MEMORY_TIMERS);
+    t.enter(|| {
+        // Warm up whatever the implementation starts lazily (threads, queues).
+        let mut warm = Box::pin(t.at(Instant::now() + Duration::from_secs(60)));
+        let _ = warm.as_mut().poll(&mut cx);
+        drop(warm);
+        std::thread::sleep(Duration::from_millis(50));
+
+        let (a0, f0, n0) = (
+            ALLOCATED.load(Ordering::SeqCst),
+            FREED.load(Ordering::SeqCst),
+            ALLOCATIONS.load(Ordering::SeqCst),
+        );
+        COUNTING.store(true, Ordering::SeqCst);
+        let deadline = Instant::now() + Duration::from_secs(3600);
+        for i in 0..MEMORY_TIMERS {
+            let mut timer: Pin<Box<dyn Future<Output = ()>>> =
+                Box::pin(t.at(deadline + Duration::from_micros(i as u64)));
+            assert!(timer.as_mut().poll(&mut cx).is_pending());
+            held.push(timer);
+        }
+        // Let driver threads take in what was queued.
+        std::thread::sleep(Duration::from_millis(200));
+        COUNTING.store(false, Ordering::SeqCst);
+        let live = (ALLOCATED.load(Ordering::SeqCst) - a0) as f64
+            - (FREED.load(Ordering::SeqCst) - f0) as f64;
+        let allocs = (ALLOCATIONS.load(Ordering::SeqCst) - n0) as f64;
+        drop(held);
+        (live / MEMORY_TIMERS as f64, allocs / MEMORY_TIMERS as f64)
+    })
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn micros(d: Duration) -> String {
+    format!("{:.0} µs", d.as_secs_f64() * 1e6)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Criterion groups and printed tables.
+
+fn bench_create_poll_drop(c: &mut Criterion) {
+    let mut group = c.benchmark_group("timers/create_poll_drop");
+    group
+        .throughput(Throughput::Elements(CREATE_POLL_DROP))
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    fn one<T: Timers>(
+        t: &T,
+        group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    ) {
+        let waker = futures::task::noop_waker();
+        group.bench_function(T::ID, |b| {
+            t.enter(|| {
+                b.iter(|| {
+                    let mut cx = Context::from_waker(&waker);
+                    for _ in 0..CREATE_POLL_DROP {
+                        create_poll_drop(t, &mut cx);
+                    }
+                })
+            })
+        });
+    }
+    for_each_impl!(one, &mut group);
+    group.finish();
+}
+
+fn bench_sleep_100k(c: &mut Criterion) {
+    let offsets = random_durations(MANY, Duration::from_millis(100), 0x2545_F491_4F6C_DD1D);
+    let mut group = c.benchmark_group("timers/sleep_100k");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(2));
+    fn one<T: Timers>(
+        t: &T,
+        group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+        offsets: &[Duration],
+    ) {
+        group.bench_function(T::ID, |b| b.iter(|| black_box(sleep_all(t, offsets))));
+    }
+    for_each_impl!(one, &mut group, &offsets);
+    group.finish();
+}
+
+/// Prints lateness percentiles for both workloads and memory per pending timer.
+fn report_lateness_and_memory(_: &mut Criterion) {
+    let many = random_durations(MANY, Duration::from_millis(100), 0x2545_F491_4F6C_DD1D);
+    // 1000 sleeps spread over 1 s: one per ms, each at a random point inside its ms.
+    let spread: Vec<Duration> = random_durations(1_000, Duration::from_millis(1), 0x9E37_79B9)
+        .into_iter()
+        .enumerate()
+        .map(|(i, jitter)| Duration::from_millis(i as u64) + jitter)
+        .collect();
+    println!();
+    println!("timers lateness (time from deadline until the awaiting task ran), one thread:");
+    println!(
+        "| impl | 100k sleeps 0-100 ms p50 | p99 | max | 1000 sleeps over 1 s p50 | p99 | max |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    fn row<T: Timers>(t: &T, many: &[Duration], spread: &[Duration]) {
+        let mut cells = Vec::new();
+        for offsets in [many, spread] {
+            let mut late = sleep_all(t, offsets);
+            late.sort_unstable();
+            cells.push(format!(
+                "{} | {} | {}",
+                micros(percentile(&late, 0.5)),
+                micros(percentile(&late, 0.99)),
+                micros(*late.last().unwrap())
+            ));
+        }
+        println!("| {} | {} | {} |", T::ID, cells[0], cells[1]);
+    }
+    for_each_impl!(row, &many, &spread);
+
+    println!();
+    println!(
+        "timers memory per pending timer ({MEMORY_TIMERS} timers, heap incl. the boxed future):"
+    );
+    println!("| impl | bytes/timer | allocations/timer |");
+    println!("|---|---|---|");
+    fn mem<T: Timers>(t: &T) {
+        let (bytes, allocs) = memory_per_timer(t);
+        println!("| {} | {bytes:.0} | {allocs:.2} |", T::ID);
+    }
+    for_each_impl!(mem);
+    println!();
+}
+
+criterion_group!(
+    benches,
+    bench_create_poll_drop,
+    bench_sleep_100k,
+    report_lateness_and_memory
+);
+criterion_main!(benches);

@@ -11,7 +11,9 @@
 //! park, `u64::MAX` for an untimed park, or [`AWAKE`] while it runs (or once an unpark is on its
 //! way). A producer unparks it only if its new deadline is earlier than `target`, or, to bound
 //! the memory held by queued ops, on every [`BACKLOG`]-th op a thread pushes. The swap to
-//! [`AWAKE`] makes sure only one producer pays for the unpark.
+//! [`AWAKE`] makes sure only one producer pays for the unpark. While ops keep arriving, the
+//! driver parks for at most [`LINGER`] so that most producers need not unpark it at all; after
+//! one round without ops it goes back to parking until the earliest deadline (or for good).
 //!
 //! No lost wake-up: the driver stores `target` and then checks the queue once more before it
 //! parks; a producer pushes and then reads `target`. Both sides put a `SeqCst` fence between
@@ -33,9 +35,13 @@ use crate::wheel::Wheel;
 /// `target` while the driver runs or an unpark is in flight.
 const AWAKE: u64 = 0;
 /// Each thread unparks the driver on every `BACKLOG`-th op it pushes, whatever the deadline.
-const BACKLOG: u32 = 512;
+const BACKLOG: u32 = 4096;
 /// Ops handled per round before the driver fires due timers again.
 const ROUND: usize = 1 << 16;
+/// After a round that handled ops, the driver looks at the queue again within this many ns
+/// even if no timer is due, so that while timers keep coming, a producer whose deadline is
+/// further off than that does not have to unpark it. One idle round later it parks as planned.
+const LINGER: u64 = 1_000_000;
 
 pub(crate) enum Op {
     Insert(Arc<Entry>),
@@ -116,7 +122,7 @@ impl Driver {
         let mut wake: Vec<Waker> = Vec::new();
         loop {
             let now = self.ns(Instant::now());
-            self.drain(&mut wheel, now, &mut wake);
+            let handled = self.drain(&mut wheel, now, &mut wake);
             let now = self.ns(Instant::now());
             let next = wheel.poll(now, |entry| wake.extend(entry.fire()));
             for waker in wake.drain(..) {
@@ -128,6 +134,11 @@ impl Driver {
             }
             wheel.shrink(|entry, key| entry.key.store(key, Ordering::Relaxed));
 
+            let next = match next {
+                _ if handled == 0 => next,
+                None => Some(now.saturating_add(LINGER)),
+                Some(deadline) => Some(deadline.min(now.saturating_add(LINGER))),
+            };
             self.target
                 .store(next.unwrap_or(u64::MAX), Ordering::SeqCst);
             fence(Ordering::SeqCst);
@@ -143,11 +154,11 @@ impl Driver {
         }
     }
 
-    /// Applies up to `ROUND` queued ops to the wheel.
-    fn drain(&self, wheel: &mut Wheel<Arc<Entry>>, now: u64, wake: &mut Vec<Waker>) {
-        for _ in 0..ROUND {
+    /// Applies up to `ROUND` queued ops to the wheel; returns how many there were.
+    fn drain(&self, wheel: &mut Wheel<Arc<Entry>>, now: u64, wake: &mut Vec<Waker>) -> usize {
+        for handled in 0..ROUND {
             match self.queue.pop() {
-                None => return,
+                None => return handled,
                 Some(Op::Insert(entry)) => {
                     if !entry.try_register() {
                         // Dropped while queued: nothing to keep.
@@ -168,5 +179,6 @@ impl Driver {
                 }
             }
         }
+        ROUND
     }
 }

@@ -25,7 +25,7 @@
 //!   driver parks until that instant, not until a tick boundary. A timer never completes early.
 //! * **Lock-free registration.** A timer registers on its first poll by pushing an op onto a
 //!   lock-free queue; the driver is unparked only if the new deadline is earlier than the one
-//!   it sleeps towards (or, to bound memory, every 512 ops of a thread).
+//!   it sleeps towards (or, to bound memory, every 4096 ops of a thread).
 //! * **One allocation per timer**, made on the first poll that has to wait; a timer already
 //!   due completes at once without one. A changed waker is picked up on the next poll.
 //! * **Cancel on drop.** Dropping a pending timer removes it from the wheel and frees its

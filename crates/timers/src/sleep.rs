@@ -6,6 +6,11 @@
 //!   ahead, and reuses it across [`Sleep::reset`] when the driver no longer holds it.
 //! * It completes only once `Instant::now() >= deadline`: either its own check on poll, or the
 //!   driver's, which compares exact nanoseconds.
+//! * A first poll (or the first after a reset) that finds the deadline passed completes at
+//!   once, without the driver. Exception, to save a clock read (the largest single cost of a
+//!   timer that is polled once and dropped): a `sleep(d)` with `d > 0` was `d` ahead when it
+//!   was made, so its first poll registers without looking at the clock; should the deadline
+//!   have passed meanwhile, the driver completes it as soon as it takes the registration in.
 //! * Once it has returned `Ready` it keeps returning `Ready` (until a reset).
 //! * Dropping it withdraws the entry; if the driver's wheel holds it, a cancel op removes it.
 
@@ -36,7 +41,10 @@ pub(crate) fn add_or_far(start: Instant, d: Duration) -> Instant {
 ///
 /// The time is measured from this call, not from the first poll. A duration too large for
 /// [`Instant`] (such as `Duration::MAX`) means "about 30 years": the sleep never completes in
-/// practice, and nothing overflows.
+/// practice, and nothing overflows. `sleep(Duration::ZERO)` is ready on its first poll. A
+/// longer sleep registers with the driver on its first poll without reading the clock again
+/// (it was `d` ahead when made); if its deadline has passed by then, the driver wakes it at
+/// once, within microseconds, rather than the poll returning `Ready` directly.
 ///
 /// ```
 /// use std::time::{Duration, Instant};
@@ -46,7 +54,9 @@ pub(crate) fn add_or_far(start: Instant, d: Duration) -> Instant {
 /// assert!(start.elapsed() >= Duration::from_millis(20));
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
-    Sleep::new(add_or_far(Instant::now(), duration))
+    let mut sleep = Sleep::new(add_or_far(Instant::now(), duration));
+    sleep.ahead = !duration.is_zero();
+    sleep
 }
 
 /// Returns a future that completes at `deadline`: at once if it has passed.
@@ -82,6 +92,9 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 pub struct Sleep {
     deadline: Instant,
     entry: Option<Arc<Entry>>,
+    /// Made by [`sleep`] with a non-zero duration and not polled yet: the deadline was ahead
+    /// when it was made, so the first poll registers without reading the clock.
+    ahead: bool,
 }
 
 impl Sleep {
@@ -89,6 +102,7 @@ impl Sleep {
         Sleep {
             deadline,
             entry: None,
+            ahead: false,
         }
     }
 
@@ -133,6 +147,7 @@ impl Sleep {
     /// ```
     pub fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;
+        self.ahead = false;
         if let Some(mut entry) = self.entry.take() {
             if let Some(unshared) = Arc::get_mut(&mut entry) {
                 *unshared.state.get_mut() = IDLE;
@@ -179,7 +194,7 @@ impl Future for Sleep {
         match this.entry.as_ref().map(|e| e.state()) {
             Some(FIRED) => Poll::Ready(()),
             None | Some(IDLE) => {
-                if this.deadline <= Instant::now() {
+                if !std::mem::take(&mut this.ahead) && this.deadline <= Instant::now() {
                     return Poll::Ready(());
                 }
                 this.register(cx);

@@ -19,6 +19,10 @@
 //!   in the overflow list. Hence every entry at level `L` is due before every entry at level
 //!   `L + 1`, and every occupied slot of a level is at or after that level's current position.
 //! * A slot's bit in `occupied` is set exactly when its list is non-empty.
+//! * A level-0 slot whose bit in `sorted` is set is ordered by deadline, earliest first; the bit
+//!   is set when the slot is first needed in order (its earliest deadline, or firing it), kept
+//!   by inserting in order, and cleared when the slot empties. So a driver wake-up costs what
+//!   it fires, not a scan of a slot that may hold thousands of timers.
 //! * The exact deadline is kept in every entry: buckets only order entries, they never round a
 //!   deadline. [`Wheel::poll`] fires an entry only once `now >= deadline`, and returns either
 //!   the exact earliest deadline (the next level-0 slot) or the start of a higher-level slot
@@ -55,6 +59,10 @@ struct Entry<T> {
 pub(crate) struct Wheel<T> {
     elapsed: u64,
     occupied: [u64; LEVELS],
+    /// Level-0 slots whose list is sorted by deadline (kept sorted on insert).
+    sorted: u64,
+    /// Scratch space for sorting a slot.
+    scratch: Vec<(u64, u32)>,
     heads: [[u32; SLOTS]; LEVELS],
     overflow: u32,
     entries: Vec<Entry<T>>,
@@ -67,6 +75,8 @@ impl<T> Wheel<T> {
         Wheel {
             elapsed: 0,
             occupied: [0; LEVELS],
+            sorted: 0,
+            scratch: Vec::new(),
             heads: [[NIL; SLOTS]; LEVELS],
             overflow: NIL,
             entries: Vec::new(),
@@ -144,29 +154,29 @@ impl<T> Wheel<T> {
                 // empty, so moving `elapsed` up to now keeps every entry where it belongs.
                 self.elapsed = now_tick;
                 return Some(if level == 0 {
-                    self.min_deadline(self.heads[0][slot])
+                    self.sort_slot(slot);
+                    self.entries[self.heads[0][slot] as usize].deadline
                 } else {
                     start << TICK_SHIFT
                 });
             }
             self.elapsed = start;
             if level == 0 {
-                // The slot's tick has come: fire what is due, keep the rest (same tick, later ns).
-                let mut key = self.heads[0][slot];
-                let mut earliest = u64::MAX;
-                while key != NIL {
-                    let entry = &self.entries[key as usize];
-                    let next = entry.next;
-                    if entry.deadline <= now {
-                        self.unlink(key);
-                        fire(self.release(key));
-                    } else {
-                        earliest = earliest.min(entry.deadline);
+                // The slot's tick has come: fire what is due, in deadline order, and stop at
+                // the first that is not (same tick, later ns). Sorting once per slot keeps
+                // each driver wake-up proportional to what it fires, not to the slot's size.
+                self.sort_slot(slot);
+                loop {
+                    let key = self.heads[0][slot];
+                    if key == NIL {
+                        break;
                     }
-                    key = next;
-                }
-                if earliest != u64::MAX {
-                    return Some(earliest);
+                    let deadline = self.entries[key as usize].deadline;
+                    if deadline > now {
+                        return Some(deadline);
+                    }
+                    self.unlink(key);
+                    fire(self.release(key));
                 }
             } else {
                 // A higher slot's time has come: spread its entries over the levels below.
@@ -195,6 +205,7 @@ impl<T> Wheel<T> {
         let live = self.live;
         let old = std::mem::take(&mut self.entries);
         self.occupied = [0; LEVELS];
+        self.sorted = 0;
         self.heads = [[NIL; SLOTS]; LEVELS];
         self.overflow = NIL;
         self.free = NIL;
@@ -260,6 +271,32 @@ impl<T> Wheel<T> {
         earliest
     }
 
+    /// Sorts level-0 `slot` by deadline, unless it already is.
+    fn sort_slot(&mut self, slot: usize) {
+        if self.sorted & (1 << slot) != 0 {
+            return;
+        }
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let mut key = self.take_list(0, slot);
+        while key != NIL {
+            let entry = &self.entries[key as usize];
+            scratch.push((entry.deadline, key));
+            key = entry.next;
+        }
+        scratch.sort_unstable();
+        // Push to the head in reverse order, so the list ends up ascending.
+        let place = slot as u16;
+        for &(_, key) in scratch.iter().rev() {
+            self.push_front(place, key);
+        }
+        self.sorted |= 1 << slot;
+        scratch.clear();
+        if scratch.capacity() > 4096 {
+            scratch = Vec::new();
+        }
+        self.scratch = scratch;
+    }
+
     /// Where an entry due at `deadline` belongs now, as a `place`.
     fn place_of(&self, deadline: u64) -> u16 {
         let tick = (deadline >> TICK_SHIFT).max(self.elapsed);
@@ -280,9 +317,39 @@ impl<T> Wheel<T> {
         }
     }
 
-    /// Puts the (unlinked) entry `key` at the head of the list it belongs to.
+    /// Puts the (unlinked) entry `key` into the list it belongs to: at the head, or in
+    /// deadline order if that list is a sorted level-0 slot.
     fn link(&mut self, key: u32) {
-        let place = self.place_of(self.entries[key as usize].deadline);
+        let deadline = self.entries[key as usize].deadline;
+        let place = self.place_of(deadline);
+        if (place as usize) < SLOTS && self.sorted & (1 << place) != 0 {
+            let mut before = self.heads[0][place as usize];
+            if self.entries[before as usize].deadline < deadline {
+                // Walk to the last entry due before this one and link in after it.
+                loop {
+                    let next = self.entries[before as usize].next;
+                    if next == NIL || self.entries[next as usize].deadline >= deadline {
+                        break;
+                    }
+                    before = next;
+                }
+                let next = self.entries[before as usize].next;
+                self.entries[before as usize].next = key;
+                if next != NIL {
+                    self.entries[next as usize].prev = key;
+                }
+                let entry = &mut self.entries[key as usize];
+                entry.prev = before;
+                entry.next = next;
+                entry.place = place;
+                return;
+            }
+        }
+        self.push_front(place, key);
+    }
+
+    /// Puts the (unlinked) entry `key` at the head of list `place`.
+    fn push_front(&mut self, place: u16, key: u32) {
         let head = std::mem::replace(self.head_mut(place), key);
         if head != NIL {
             self.entries[head as usize].prev = key;
@@ -304,6 +371,9 @@ impl<T> Wheel<T> {
             *self.head_mut(place) = next;
             if next == NIL && place != OVERFLOW {
                 self.occupied[place as usize / SLOTS] &= !(1 << (place as usize % SLOTS));
+                if (place as usize) < SLOTS {
+                    self.sorted &= !(1 << place);
+                }
             }
         } else {
             self.entries[prev as usize].next = next;
@@ -316,6 +386,9 @@ impl<T> Wheel<T> {
     /// Detaches a whole slot list and returns its first key.
     fn take_list(&mut self, level: usize, slot: usize) -> u32 {
         self.occupied[level] &= !(1 << slot);
+        if level == 0 {
+            self.sorted &= !(1 << slot);
+        }
         std::mem::replace(&mut self.heads[level][slot], NIL)
     }
 

@@ -40,7 +40,7 @@ fn live() -> isize {
 /// Waits (at most 30 s) until live bytes are back within `slack` of `baseline`.
 fn wait_for_baseline(baseline: isize, what: &str) {
     // Up to `BACKLOG` ops per thread may wait for the driver's next round: allow for those.
-    let slack = 256 * 1024;
+    let slack = 1024 * 1024;
     let give_up = Instant::now() + Duration::from_secs(30);
     loop {
         let extra = live() - baseline;
