@@ -85,7 +85,7 @@ fn aborted() {
             let guard = Tracked(drops.clone());
             ex.spawn(async move {
                 let _guard = guard;
-                if i % 2 == 0 {
+                if i.is_multiple_of(2) {
                     pending::<()>().await; // idle
                 } else {
                     loop {
@@ -117,7 +117,7 @@ fn panicking() {
             let owned = vec![i; 4];
             ex.spawn(async move {
                 yield_now().await;
-                if i % 3 == 0 {
+                if i.is_multiple_of(3) {
                     panic!("deliberate panic {}", owned[0]);
                 }
                 owned
@@ -174,7 +174,7 @@ fn executor_dropped_with_pending_tasks() {
             Poll::<usize>::Pending
         }));
         // Half the handles outlive the executor, half are detached.
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             handles.push(handle);
         }
     };
