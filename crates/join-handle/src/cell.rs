@@ -1,8 +1,8 @@
 //! The task cell: future, output, state and join waker in one allocation.
 //!
-//! A spawned task is one `Arc<Cell<F, S>>`. Everything that refers to the task holds a clone
-//! of that `Arc` behind a trait object: the run queue ([`Runnable`](crate::Runnable)), the
-//! executor's registry ([`TaskRef`](crate::TaskRef)), every waker, and the
+//! A spawned task is one `Arc<Cell<F, S, L>>`. Everything that refers to the task holds a
+//! clone of that `Arc` behind a trait object: the run queue ([`Runnable`](crate::Runnable)),
+//! the executor's registry ([`TaskRef`](crate::TaskRef)), every waker, and the
 //! [`JoinHandle`](crate::JoinHandle). No other allocation is made per task.
 //!
 //! # Invariants
@@ -12,9 +12,12 @@
 //!   `COMPLETE`, the join handle if `HANDLE` was set when the task completed, otherwise the
 //!   thread that completed it. Every hand-over goes through an acquire/release operation on
 //!   the state word.
+//! * The join waker field follows the `JOIN_WAKER` rules in [`crate::state`]: written only by
+//!   the handle while `JOIN_WAKER` and `COMPLETE` are clear, only read otherwise, dropped with
+//!   the cell.
 //! * The future is pinned: it lives inside the `Arc` allocation, which never moves, and it is
 //!   dropped in place (by assigning a new stage), never moved out.
-//! * A local task (`owner` is `Some`) has its future polled and dropped only on the owner
+//! * A local task (`L` is [`OwnedBy`]) has its future polled and dropped only on the owner
 //!   thread; other threads that abort it only mark it and queue it for the owner.
 //! * The output is dropped by the runner if the handle is gone when the task completes, or
 //!   else by the handle (when it takes it, or when it is dropped), never by the cell's own drop
@@ -24,16 +27,18 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::thread::{self, ThreadId};
 
 use futures_task::ArcWake;
-use wakers::WakerSlot;
 
 use crate::error::JoinError;
-use crate::state::{CANCELLED, COMPLETE, HANDLE, INITIAL, RUNNING, SCHEDULED};
-use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
+use crate::state::{CANCELLED, COMPLETE, HANDLE, INITIAL, JOIN_WAKER, RUNNING, SCHEDULED};
+use crate::sync::{AtomicU32, Ordering, UnsafeCell};
 use crate::{Runnable, Schedule, TaskRef};
+
+/// The registry key of a task that was never registered.
+const NO_KEY: u32 = u32::MAX;
 
 /// What the cell holds: the future until it finishes, then its result until it is taken.
 enum Stage<F: Future> {
@@ -42,30 +47,59 @@ enum Stage<F: Future> {
     Consumed,
 }
 
-pub(crate) struct Cell<F: Future, S> {
-    state: AtomicUsize,
+/// Where a task's future may be polled and dropped.
+pub(crate) trait Locality: Send + Sync + 'static {
+    /// True for tasks tied to one thread.
+    const LOCAL: bool;
+    /// Whether the current thread may poll or drop the future.
+    fn is_owner_thread(&self) -> bool;
+}
+
+/// A `Send` task: any thread may poll or drop it. Takes no space.
+pub(crate) struct Anywhere;
+
+impl Locality for Anywhere {
+    const LOCAL: bool = false;
+    #[inline]
+    fn is_owner_thread(&self) -> bool {
+        true
+    }
+}
+
+/// A local task: only this thread may poll or drop it.
+pub(crate) struct OwnedBy(pub(crate) ThreadId);
+
+impl Locality for OwnedBy {
+    const LOCAL: bool = true;
+    fn is_owner_thread(&self) -> bool {
+        self.0 == thread::current().id()
+    }
+}
+
+pub(crate) struct Cell<F: Future, S, L: Locality> {
+    state: AtomicU32,
     /// The executor's registry key, set at most once, by `Schedule::register`.
-    key: AtomicUsize,
-    /// `Some(thread)` for a local task: the only thread that may poll or drop its future.
-    owner: Option<ThreadId>,
-    join_waker: WakerSlot,
+    key: AtomicU32,
+    /// The waker of whoever awaits the handle; see the `JOIN_WAKER` rules.
+    join_waker: UnsafeCell<Option<Waker>>,
     scheduler: S,
+    locality: L,
     /// Owned as the module doc says; see [`Cell::stage`].
     stage: UnsafeCell<Stage<F>>,
 }
 
 // SAFETY: a `Cell` made by `spawn` has `F: Send` and `F::Output: Send`, so every field is
-// `Send + Sync` on its own. A `Cell` made by `spawn_local` may hold a `!Send` future or output;
-// it is shared across threads only in ways that never touch them off the owner thread: other
-// threads read the state word, wake the task (a state change and a queue push), and abort it
-// by marking it (`owner` is `Some`, so they never drop the future inline). The future is
+// `Send` on its own. A `Cell` made by `spawn_local` (`L = OwnedBy`) may hold a `!Send` future
+// or output; it is shared across threads only in ways that never touch them off the owner
+// thread: other threads read the state word, wake the task (a state change and a queue push),
+// and abort it by marking it (a local task is never dropped inline by an abort). The future is
 // polled and dropped only under `RUNNING` on the owner thread (`run` and `shutdown` check
-// `owner`). The output leaves the owner thread only through `JoinHandle<T>`, which is `Send`
-// only when `T` is.
-unsafe impl<F: Future, S: Send> Send for Cell<F, S> {}
+// `locality`). The output leaves the owner thread only through `JoinHandle<T>`, which is
+// `Send` only when `T` is. The join waker is a `Waker`, which is `Send + Sync`.
+unsafe impl<F: Future, S: Send, L: Locality> Send for Cell<F, S, L> {}
 // SAFETY: see the `Send` impl above: shared access from other threads is limited to the
-// atomic state, the key, the waker slot and the scheduler, which are all `Sync`.
-unsafe impl<F: Future, S: Sync> Sync for Cell<F, S> {}
+// atomics, the scheduler, the locality and the join waker, each used by the protocol above.
+unsafe impl<F: Future, S: Sync, L: Locality> Sync for Cell<F, S, L> {}
 
 /// What a [`Runnable`] and a [`TaskRef`](crate::TaskRef) can do with a task whose types they
 /// do not know.
@@ -89,18 +123,19 @@ pub(crate) trait JoinTarget<T>: Send + Sync {
     fn drop_handle(&self);
 }
 
-impl<F, S> Cell<F, S>
+impl<F, S, L> Cell<F, S, L>
 where
     F: Future + 'static,
     S: Schedule,
+    L: Locality,
 {
-    pub(crate) fn new(future: F, scheduler: S, owner: Option<ThreadId>) -> Arc<Self> {
+    pub(crate) fn new(future: F, scheduler: S, locality: L) -> Arc<Self> {
         Arc::new(Cell {
-            state: AtomicUsize::new(INITIAL),
-            key: AtomicUsize::new(usize::MAX),
-            owner,
-            join_waker: WakerSlot::new(),
+            state: AtomicU32::new(INITIAL),
+            key: AtomicU32::new(NO_KEY),
+            join_waker: UnsafeCell::new(None),
             scheduler,
+            locality,
             stage: UnsafeCell::new(Stage::Running(future)),
         })
     }
@@ -117,9 +152,28 @@ where
         self.stage.with_mut(|stage| f(unsafe { &mut *stage }))
     }
 
-    fn on_owner_thread(&self) -> bool {
-        self.owner
-            .is_none_or(|owner| owner == thread::current().id())
+    /// Runs `f` on the join waker field, exclusively.
+    ///
+    /// # Safety
+    ///
+    /// The caller is the handle, and it saw `JOIN_WAKER` and `COMPLETE` clear in its last
+    /// update of the state word (or it cleared `JOIN_WAKER` itself before `COMPLETE`).
+    #[inline]
+    unsafe fn join_waker_mut<R>(&self, f: impl FnOnce(&mut Option<Waker>) -> R) -> R {
+        // SAFETY: by the caller's contract nobody else reads or writes the field now.
+        self.join_waker.with_mut(|w| f(unsafe { &mut *w }))
+    }
+
+    /// Runs `f` on the join waker field, shared.
+    ///
+    /// # Safety
+    ///
+    /// `JOIN_WAKER` is set (so the handle does not write the field), as seen by the caller's
+    /// last read or update of the state word.
+    #[inline]
+    unsafe fn join_waker_ref<R>(&self, f: impl FnOnce(Option<&Waker>) -> R) -> R {
+        // SAFETY: by the caller's contract the field is only read while this runs.
+        self.join_waker.with(|w| f(unsafe { (*w).as_ref() }))
     }
 
     /// Tries to take `RUNNING` away from an idle or queued task, marking it cancelled.
@@ -157,16 +211,14 @@ where
             // SAFETY: `HANDLE` was clear when we set `COMPLETE`, so the stage is ours.
             let stage = unsafe { self.stage(|stage| std::mem::replace(stage, Stage::Consumed)) };
             let _ = catch_unwind(AssertUnwindSafe(move || drop(stage)));
-        } else {
-            let _ = catch_unwind(AssertUnwindSafe(|| self.join_waker.wake()));
+        } else if prev & JOIN_WAKER != 0 {
+            let _ = catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: `JOIN_WAKER` was set when we set `COMPLETE`; from then on the handle
+                // never writes the field.
+                unsafe { self.join_waker_ref(|waker| waker.map(Waker::wake_by_ref)) };
+            }));
         }
-        self.scheduler.release(self.key.load(Ordering::Acquire));
-    }
-
-    /// Hands a new queue reference to the scheduler. The caller has just set `SCHEDULED` on
-    /// a task that was not queued.
-    fn reschedule(self: &Arc<Self>) {
-        self.scheduler.schedule(Runnable::new(self.clone()));
+        self.scheduler.release(self.key());
     }
 
     fn cancel_claimed(&self) {
@@ -176,29 +228,38 @@ where
         };
         self.complete(result);
     }
+
+    /// Hands a new queue reference to the scheduler. The caller has just set `SCHEDULED` on
+    /// a task that was not queued.
+    fn reschedule(self: &Arc<Self>) {
+        self.scheduler.schedule(Runnable::new(self.clone()));
+    }
 }
 
-impl<F: Future, S> Drop for Cell<F, S> {
+impl<F: Future, S, L: Locality> Drop for Cell<F, S, L> {
     fn drop(&mut self) {
         // Guard for local tasks: a `!Send` future or output must never be dropped on a thread
         // other than its owner's. The executor's shutdown drops them on the owner thread
         // first, so reaching this is a bug; stop the process rather than risk unsoundness.
-        let Some(owner) = self.owner else { return };
+        if !L::LOCAL || self.locality.is_owner_thread() {
+            return;
+        }
         // SAFETY: `&mut self`: nobody else can reach the stage any more.
         let consumed = self
             .stage
             .with_mut(|stage| matches!(unsafe { &*stage }, Stage::Consumed));
-        if !consumed && owner != thread::current().id() {
+        if !consumed {
             eprintln!("join-handle: a local task's future or output reached another thread");
             std::process::abort();
         }
     }
 }
 
-impl<F, S> RawTask for Cell<F, S>
+impl<F, S, L> RawTask for Cell<F, S, L>
 where
     F: Future + 'static,
     S: Schedule,
+    L: Locality,
 {
     fn run(self: Arc<Self>) {
         // SCHEDULED -> RUNNING, unless an abort or shutdown claimed the task while queued.
@@ -209,7 +270,7 @@ where
             });
         let Ok(prev) = claimed else { return };
         assert!(
-            self.on_owner_thread(),
+            self.locality.is_owner_thread(),
             "a local task was run on a thread other than its owner's"
         );
         if prev & CANCELLED != 0 {
@@ -246,7 +307,7 @@ where
                 self.complete(Err(JoinError::panic(payload)));
             }
             Ok(Poll::Pending) => {
-                if self.key.load(Ordering::Relaxed) == usize::MAX {
+                if self.key.load(Ordering::Relaxed) == NO_KEY {
                     // Going idle for the first time: let the executor keep track of us. We
                     // still hold `RUNNING`, so nobody can complete us before this returns.
                     self.scheduler.register(TaskRef::new(self.clone()));
@@ -271,16 +332,23 @@ where
     }
 
     fn shutdown(&self) {
-        if self.on_owner_thread() && self.claim_for_cancel() {
+        if self.locality.is_owner_thread() && self.claim_for_cancel() {
             self.cancel_claimed();
         }
     }
 
     fn key(&self) -> usize {
-        self.key.load(Ordering::Acquire)
+        match self.key.load(Ordering::Acquire) {
+            NO_KEY => usize::MAX,
+            key => key as usize,
+        }
     }
 
     fn set_key(&self, key: usize) {
+        let key = u32::try_from(key)
+            .ok()
+            .filter(|&k| k != NO_KEY)
+            .expect("a registry key must fit in a u32 below u32::MAX");
         self.key.store(key, Ordering::Release);
     }
 
@@ -289,18 +357,16 @@ where
     }
 }
 
-impl<F, S> JoinTarget<F::Output> for Cell<F, S>
+impl<F, S, L> JoinTarget<F::Output> for Cell<F, S, L>
 where
     F: Future + 'static,
     S: Schedule,
+    L: Locality,
 {
     fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<F::Output, JoinError>> {
-        if self.state.load(Ordering::Acquire) & COMPLETE == 0 {
-            // Register, then check again: a completion in between is not missed.
-            self.join_waker.register(cx.waker());
-            if self.state.load(Ordering::Acquire) & COMPLETE == 0 {
-                return Poll::Pending;
-            }
+        let state = self.state.load(Ordering::Acquire);
+        if state & COMPLETE == 0 && self.register_join_waker(state, cx.waker()) {
+            return Poll::Pending;
         }
         // SAFETY: the task is `COMPLETE` and this handle is alive (`HANDLE` is still set: only
         // dropping the handle clears it), so the completion handed the stage to us.
@@ -313,7 +379,7 @@ where
     }
 
     fn abort(self: Arc<Self>) {
-        if self.owner.is_none() {
+        if !L::LOCAL {
             // A `Send` task: drop an idle future right here, right now.
             if self.claim_for_cancel() {
                 self.cancel_claimed();
@@ -333,22 +399,70 @@ where
     }
 
     fn drop_handle(&self) {
-        let prev = self.state.fetch_and(!HANDLE, Ordering::AcqRel);
+        // Before completion, withdraw the join waker together with the handle.
+        let prev = self
+            .state
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
+                Some(if s & COMPLETE == 0 {
+                    s & !(HANDLE | JOIN_WAKER)
+                } else {
+                    s & !HANDLE
+                })
+            })
+            .expect("the closure always returns Some");
         if prev & COMPLETE != 0 {
             // The output is ours to drop; a panic in its destructor must not escape a drop.
             // SAFETY: `HANDLE` was set when the task completed, so the stage is the handle's.
             let stage = unsafe { self.stage(|stage| std::mem::replace(stage, Stage::Consumed)) };
             let _ = catch_unwind(AssertUnwindSafe(move || drop(stage)));
-        } else {
-            drop(self.join_waker.take());
+        } else if prev & JOIN_WAKER != 0 {
+            // SAFETY: we cleared `JOIN_WAKER` before `COMPLETE`: the field is ours again.
+            let waker = unsafe { self.join_waker_mut(Option::take) };
+            drop(waker);
         }
     }
 }
 
-impl<F, S> ArcWake for Cell<F, S>
+impl<F, S, L> Cell<F, S, L>
 where
     F: Future + 'static,
     S: Schedule,
+    L: Locality,
+{
+    /// Makes sure `waker` is woken when the task completes. Returns false if the task
+    /// completed meanwhile (then the output is ready). `state` is a recent read without
+    /// `COMPLETE`.
+    fn register_join_waker(&self, state: u32, waker: &Waker) -> bool {
+        if state & JOIN_WAKER != 0 {
+            // SAFETY: `JOIN_WAKER` is set and only this handle could clear it.
+            if unsafe { self.join_waker_ref(|held| held.is_some_and(|h| h.will_wake(waker))) } {
+                return true;
+            }
+            // Take the field back to replace the waker.
+            let withdrawn = self
+                .state
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
+                    (s & COMPLETE == 0).then_some(s & !JOIN_WAKER)
+                });
+            if withdrawn.is_err() {
+                return false;
+            }
+        }
+        // SAFETY: `JOIN_WAKER` and `COMPLETE` are clear, as of our last update or read.
+        unsafe { self.join_waker_mut(|held| *held = Some(waker.clone())) };
+        self.state
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
+                (s & COMPLETE == 0).then_some(s | JOIN_WAKER)
+            })
+            .is_ok()
+    }
+}
+
+impl<F, S, L> ArcWake for Cell<F, S, L>
+where
+    F: Future + 'static,
+    S: Schedule,
+    L: Locality,
 {
     fn wake_by_ref(arc_self: &Arc<Self>) {
         let prev = arc_self.state.fetch_or(SCHEDULED, Ordering::AcqRel);
@@ -358,9 +472,6 @@ where
     }
 
     fn wake(self: Arc<Self>) {
-        let prev = self.state.fetch_or(SCHEDULED, Ordering::AcqRel);
-        if prev & (SCHEDULED | RUNNING | COMPLETE) == 0 {
-            self.reschedule();
-        }
+        Self::wake_by_ref(&self);
     }
 }

@@ -1,6 +1,6 @@
 //! The task's state word: every bit, and who may change it.
 //!
-//! One `AtomicUsize` per task decides every race between the runner, wakers, the join handle
+//! One `AtomicU32` per task decides every race between the runner, wakers, the join handle
 //! and the executor's shutdown. Reference counting is not in here: the task cell lives in an
 //! `Arc`, and `Arc` counts the references.
 //!
@@ -11,6 +11,7 @@
 //! | `COMPLETE`  | the claimer, once the future is gone     | never                       |
 //! | `CANCELLED` | `abort()`                                | never                       |
 //! | `HANDLE`    | spawn (the handle starts alive)          | dropping the `JoinHandle`   |
+//! | `JOIN_WAKER`| the handle, after writing its waker      | the handle, to replace it   |
 //!
 //! Rules that follow:
 //!
@@ -22,17 +23,27 @@
 //! * A wake of a `COMPLETE` task does nothing.
 //! * `COMPLETE` is set only after the future has been dropped, so a finished handle means the
 //!   future's destructor has run.
+//! * The join waker field belongs to the handle while `JOIN_WAKER` is clear and the task is
+//!   not `COMPLETE`: only then may the handle write it, and it sets `JOIN_WAKER` (failing if
+//!   `COMPLETE` came first) to publish it. While `JOIN_WAKER` is set the field is only read:
+//!   by the handle (`will_wake`) and by the completer, who wakes it by reference if
+//!   `JOIN_WAKER` was set when it set `COMPLETE`. To replace its waker, the handle first
+//!   clears `JOIN_WAKER` (failing if `COMPLETE` came first). After `COMPLETE` the field is
+//!   never written again; it is dropped with the cell.
 
 /// The task is in the run queue, or has been woken while running and will be queued again.
-pub(crate) const SCHEDULED: usize = 1 << 0;
+pub(crate) const SCHEDULED: u32 = 1 << 0;
 /// Someone holds the future: a runner polling it, or an abort or shutdown dropping it.
-pub(crate) const RUNNING: usize = 1 << 1;
+pub(crate) const RUNNING: u32 = 1 << 1;
 /// The future is gone and the result (output, panic or cancellation) is decided.
-pub(crate) const COMPLETE: usize = 1 << 2;
+pub(crate) const COMPLETE: u32 = 1 << 2;
 /// `abort()` was called: the future is dropped at the next chance instead of being polled.
-pub(crate) const CANCELLED: usize = 1 << 3;
+pub(crate) const CANCELLED: u32 = 1 << 3;
 /// The `JoinHandle` is alive: the output is kept for it.
-pub(crate) const HANDLE: usize = 1 << 4;
+pub(crate) const HANDLE: u32 = 1 << 4;
+
+/// The handle's waker is in the join waker field, for the completer to wake.
+pub(crate) const JOIN_WAKER: u32 = 1 << 5;
 
 /// The state of a freshly spawned task: queued once, its handle alive.
-pub(crate) const INITIAL: usize = SCHEDULED | HANDLE;
+pub(crate) const INITIAL: u32 = SCHEDULED | HANDLE;

@@ -7,10 +7,10 @@
 //! Invariant: this module only re-exports or thinly wraps; it adds no behaviour of its own.
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{AtomicU32, Ordering};
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicU32, Ordering};
 
 /// An `UnsafeCell` with loom's closure API on both back ends, so that loom can check that no
 /// two threads ever reach the cell's contents at once.
@@ -30,6 +30,19 @@ impl<T> UnsafeCell<T> {
             #[cfg(loom)]
             inner: loom::cell::UnsafeCell::new(value),
         }
+    }
+
+    /// Calls `f` with a shared pointer to the contents. The caller's protocol must rule out a
+    /// concurrent `with_mut`; loom checks it in its models.
+    #[cfg(not(loom))]
+    #[inline]
+    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        f(self.inner.get())
+    }
+
+    #[cfg(loom)]
+    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        self.inner.with(f)
     }
 
     /// Calls `f` with a pointer to the contents. The caller's protocol must make that access

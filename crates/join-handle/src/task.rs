@@ -6,7 +6,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::thread;
 
-use crate::cell::{Cell, RawTask};
+use crate::cell::{Anywhere, Cell, OwnedBy, RawTask};
 use crate::handle::JoinHandle;
 
 /// What an executor provides to its tasks: where to queue a woken task, and whom to tell when
@@ -257,7 +257,7 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    let cell = Cell::new(future, scheduler, None);
+    let cell = Cell::new(future, scheduler, Anywhere);
     (Runnable::new(cell.clone()), JoinHandle::new(cell))
 }
 
@@ -284,6 +284,6 @@ where
     F::Output: 'static,
     S: Schedule,
 {
-    let cell = Cell::new(future, scheduler, Some(thread::current().id()));
+    let cell = Cell::new(future, scheduler, OwnedBy(thread::current().id()));
     (Runnable::new(cell.clone()), JoinHandle::new(cell))
 }

@@ -1,0 +1,172 @@
+//! The handle side of the contract, driven by hand with a toy scheduler.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+
+use join_handle::{JoinHandle, Runnable, Schedule};
+use wakers::CountingWaker;
+
+/// Queues runnables in a vector; counts releases.
+#[derive(Clone, Default)]
+struct Queue {
+    runnables: Arc<Mutex<Vec<Runnable>>>,
+    released: Arc<Mutex<Vec<usize>>>,
+}
+
+impl Schedule for Queue {
+    fn schedule(&self, runnable: Runnable) {
+        self.runnables.lock().unwrap().push(runnable);
+    }
+    fn release(&self, key: usize) {
+        self.released.lock().unwrap().push(key);
+    }
+}
+
+impl Queue {
+    fn run_all(&self) -> usize {
+        let mut ran = 0;
+        loop {
+            let next = self.runnables.lock().unwrap().pop();
+            match next {
+                Some(r) => {
+                    r.run();
+                    ran += 1;
+                }
+                None => return ran,
+            }
+        }
+    }
+}
+
+/// Whether the gate is open, and the waker of the task waiting at it.
+type Gate = Arc<Mutex<(bool, Option<Waker>)>>;
+
+/// Pending until its gate is opened, then ready with `value`.
+fn gated(value: u32) -> (impl Future<Output = u32> + Send, Gate) {
+    let gate = Arc::new(Mutex::new((false, None::<Waker>)));
+    let g = gate.clone();
+    let fut = std::future::poll_fn(move |cx| {
+        let mut gate = g.lock().unwrap();
+        if gate.0 {
+            Poll::Ready(value)
+        } else {
+            gate.1 = Some(cx.waker().clone());
+            Poll::Pending
+        }
+    });
+    (fut, gate)
+}
+
+fn open(gate: &Gate) {
+    let waker = {
+        let mut gate = gate.lock().unwrap();
+        gate.0 = true;
+        gate.1.take()
+    };
+    waker.expect("the task registered its waker").wake();
+}
+
+fn poll_handle<T>(handle: &mut JoinHandle<T>, waker: &Waker) -> Poll<T> {
+    Pin::new(handle).poll(&mut Context::from_waker(waker))
+}
+
+#[test]
+fn only_the_latest_join_waker_is_woken() {
+    let queue = Queue::default();
+    let (fut, gate) = gated(7);
+    let (runnable, mut handle) = join_handle::spawn(fut, queue.clone());
+    runnable.run();
+    let (first, second) = (CountingWaker::new(), CountingWaker::new());
+    assert!(poll_handle(&mut handle, &first.waker()).is_pending());
+    assert!(poll_handle(&mut handle, &first.waker()).is_pending()); // same waker: kept
+    assert!(poll_handle(&mut handle, &second.waker()).is_pending()); // replaced
+    open(&gate);
+    assert_eq!(queue.run_all(), 1);
+    assert_eq!((first.wakes(), second.wakes()), (0, 1));
+    assert_eq!(poll_handle(&mut handle, &second.waker()), Poll::Ready(7));
+}
+
+#[test]
+fn a_dropped_handle_withdraws_its_waker_and_the_output_is_dropped_at_completion() {
+    let queue = Queue::default();
+    let (fut, gate) = gated(1);
+    let output_probe = Arc::new(());
+    let probe = output_probe.clone();
+    let (runnable, mut handle) =
+        join_handle::spawn(async move { (fut.await, probe) }, queue.clone());
+    runnable.run();
+    let waiter = CountingWaker::new();
+    assert!(poll_handle(&mut handle, &waiter.waker()).is_pending());
+    drop(handle);
+    open(&gate);
+    queue.run_all();
+    assert_eq!(waiter.wakes(), 0, "a dropped handle's waker is not woken");
+    assert_eq!(
+        Arc::strong_count(&output_probe),
+        1,
+        "the unclaimed output was dropped"
+    );
+    assert_eq!(
+        *queue.released.lock().unwrap(),
+        [usize::MAX],
+        "released once, unregistered"
+    );
+}
+
+#[test]
+fn completion_before_the_first_handle_poll_is_seen_at_once() {
+    let queue = Queue::default();
+    let (runnable, mut handle) = join_handle::spawn(async { "early" }, queue.clone());
+    runnable.run();
+    assert!(handle.is_finished());
+    let waker = CountingWaker::new();
+    assert_eq!(
+        poll_handle(&mut handle, &waker.waker()),
+        Poll::Ready("early")
+    );
+    assert_eq!(waker.wakes(), 0);
+}
+
+#[test]
+#[should_panic(expected = "JoinHandle polled after it returned the task's output")]
+fn polling_a_handle_after_its_output_panics_clearly() {
+    let queue = Queue::default();
+    let (runnable, mut handle) = join_handle::spawn(async { 1 }, queue);
+    runnable.run();
+    let waker = CountingWaker::new().waker();
+    let _ = poll_handle(&mut handle, &waker);
+    let _ = poll_handle(&mut handle, &waker);
+}
+
+#[test]
+fn a_registered_task_gets_its_key_back_at_release() {
+    #[derive(Clone, Default)]
+    struct Registering(Queue, Arc<Mutex<Vec<join_handle::TaskRef>>>);
+    impl Schedule for Registering {
+        fn schedule(&self, runnable: Runnable) {
+            self.0.schedule(runnable);
+        }
+        fn register(&self, task: join_handle::TaskRef) {
+            task.set_key(41);
+            self.1.lock().unwrap().push(task);
+        }
+        fn release(&self, key: usize) {
+            self.0.release(key);
+        }
+    }
+    let sched = Registering::default();
+    let (fut, gate) = gated(3);
+    let (runnable, handle) = join_handle::spawn(fut, sched.clone());
+    runnable.run();
+    assert_eq!(
+        sched.1.lock().unwrap().len(),
+        1,
+        "registered when it went idle"
+    );
+    open(&gate);
+    sched.0.run_all();
+    assert_eq!(*sched.0.released.lock().unwrap(), [41]);
+    assert_eq!(block_on::block_on(handle), 3);
+}
