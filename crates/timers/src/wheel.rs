@@ -558,8 +558,13 @@ mod tests {
 
     #[test]
     fn random_operations_match_a_simple_model() {
+        for seed in [0x9E37_79B9_7F4A_7C15u64, 1, 0xDEAD_BEEF] {
+            random_operations(seed);
+        }
+    }
+
+    fn random_operations(mut seed: u64) {
         // A tiny xorshift: deterministic, no dependency.
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
         let mut rand = move |n: u64| {
             seed ^= seed << 13;
             seed ^= seed >> 7;
