@@ -14,6 +14,7 @@
 
 use std::collections::VecDeque;
 use std::future::Future;
+use std::io::Write;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
@@ -176,7 +177,30 @@ fn try_now(handle: JoinHandle<Tracked>) -> Poll<Result<Tracked, JoinError>> {
     Pin::new(&mut join).poll(&mut cx)
 }
 
+/// Loom reports a violation (a data race on an `UnsafeCell`, a causality error) by
+/// panicking where it finds it, and that may be inside the cell's own `catch_unwind` (around
+/// a poll, a waker, a destructor), which would swallow it. So any panic raised from loom's
+/// code stops the process at once.
+fn abort_on_loom_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if info.location().is_some_and(|l| l.file().contains("/loom-")) {
+                // Straight to stderr: the test harness's output capture dies with the process.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "loom found a violation: {info}; aborting"
+                );
+                std::process::abort();
+            }
+            default(info);
+        }));
+    });
+}
+
 fn model(f: impl Fn() + Sync + Send + 'static) {
+    abort_on_loom_panics();
     let mut builder = loom::model::Builder::new();
     if builder.preemption_bound.is_none() {
         builder.preemption_bound = Some(2);
@@ -346,5 +370,87 @@ fn loom_join_waker_racing_completion() {
             let again = Pin::new(&mut join).poll(&mut Context::from_waker(&waker));
             assert!(matches!(again, Poll::Ready(Ok(_))));
         }
+    });
+}
+
+/// A waker that counts its wakes; `Arc::strong_count` tells whether a clone leaked.
+#[derive(Default)]
+struct Flag(AtomicUsize);
+
+impl futures_task::ArcWake for Flag {
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        arc_self.0.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+impl Flag {
+    fn wakes(&self) -> usize {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+/// The awaiter replaces its waker (a second poll with another waker) while the task
+/// completes: the new waker is woken unless that poll already saw the result, and no waker
+/// clone outlives the task.
+#[test]
+fn loom_join_waker_replaced_racing_completion() {
+    model(|| {
+        let (setup, runnable, handle) = Setup::spawn(Gate::opened());
+        let (first, second) = (Arc::new(Flag::default()), Arc::new(Flag::default()));
+        let mut join = handle.try_join();
+        let waker = futures_task::waker(first.clone());
+        assert!(
+            Pin::new(&mut join)
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        drop(waker);
+        let runner = thread::spawn(move || runnable.run());
+        let waker = futures_task::waker(second.clone());
+        let polled = Pin::new(&mut join).poll(&mut Context::from_waker(&waker));
+        drop(waker);
+        runner.join().unwrap();
+        setup.finish();
+        if polled.is_pending() {
+            assert_eq!(
+                second.wakes(),
+                1,
+                "lost join wake-up after replacing the waker"
+            );
+            let again = Pin::new(&mut join).poll(&mut Context::from_waker(&Waker::noop()));
+            assert!(matches!(again, Poll::Ready(Ok(_))));
+        }
+        drop(join);
+        assert_eq!(Arc::strong_count(&first), 1, "the replaced waker leaked");
+        assert_eq!(Arc::strong_count(&second), 1, "the join waker leaked");
+    });
+}
+
+/// The handle is dropped with its waker registered while the task completes: the output and
+/// the waker are each dropped exactly once.
+#[test]
+fn loom_handle_with_waker_dropped_racing_completion() {
+    model(|| {
+        let (setup, runnable, handle) = Setup::spawn(Gate::opened());
+        let flag = Arc::new(Flag::default());
+        let mut join = handle.try_join();
+        let waker = futures_task::waker(flag.clone());
+        assert!(
+            Pin::new(&mut join)
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        drop(waker);
+        let runner = thread::spawn(move || runnable.run());
+        drop(join);
+        runner.join().unwrap();
+        setup.finish();
+        assert_eq!(
+            setup.output_drops.load(Ordering::Acquire),
+            1,
+            "output drops"
+        );
+        assert!(flag.wakes() <= 1);
+        assert_eq!(Arc::strong_count(&flag), 1, "the join waker leaked");
     });
 }
