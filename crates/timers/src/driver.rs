@@ -2,12 +2,19 @@
 //!
 //! # Protocol
 //!
-//! Futures never touch the wheel. They push ops onto a lock-free queue (`SegQueue`): *insert*
-//! on first poll, *cancel* when a timer the wheel holds is dropped. The driver thread drains the
-//! queue, fires what is due, wakes the wakers (after the wheel work, with nothing shared held),
-//! and parks until the earliest exact deadline, or without a timeout if no timer is pending.
+//! Futures never touch the wheel. They hand ops to the driver: *insert* on first poll, *cancel*
+//! when a timer the wheel holds is dropped. Each thread appends its ops to a batch of its own
+//! (a `Vec` behind a mutex that only that thread and the driver ever take, never while the
+//! wheel is walked); a thread without thread-locals (one being torn down) uses a lock-free
+//! `SegQueue` instead. Each round the driver swaps every batch out, applies the ops, fires what
+//! is due, wakes the wakers (after the wheel work, with nothing shared held), and parks until
+//! the earliest exact deadline, or without a timeout if no timer is pending.
 //!
-//! `target` says when the parked driver will next look at the queue: the ns deadline of its
+//! A timer dropped before the driver took its insert just takes the insert back out of its own
+//! thread's batch (it is the batch's last op in the common create, poll, drop pattern): the
+//! driver never hears of it, and the memory is freed on the thread that allocated it.
+//!
+//! `target` says when the parked driver will next look at the batches: the ns deadline of its
 //! park, `u64::MAX` for an untimed park, or [`AWAKE`] while it runs (or once an unpark is on its
 //! way). A producer unparks it only if its new deadline is earlier than `target`, or, to bound
 //! the memory held by queued ops, on every [`BACKLOG`]-th op a thread pushes. The swap to
@@ -15,11 +22,11 @@
 //! driver parks for at most [`LINGER`] so that most producers need not unpark it at all; after
 //! one round without ops it goes back to parking until the earliest deadline (or for good).
 //!
-//! No lost wake-up: the driver stores `target` and then checks the queue once more before it
-//! parks; a producer pushes and then reads `target`. Both sides put a `SeqCst` fence between
-//! their store and their load, so at least one of them sees the other.
+//! No lost wake-up: the driver stores `target` and then looks at every batch once more before
+//! it parks; a producer appends and then reads `target`. Both put a `SeqCst` fence between the
+//! two, and each batch's lock orders the append and the look, so one side sees the other.
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering, fence};
 use std::sync::{Arc, OnceLock};
@@ -27,6 +34,7 @@ use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use crossbeam_queue::SegQueue;
+use parking_lot::Mutex;
 use wakers::{Parker, Unparker};
 
 use crate::entry::Entry;
@@ -36,8 +44,6 @@ use crate::wheel::Wheel;
 const AWAKE: u64 = 0;
 /// Each thread unparks the driver on every `BACKLOG`-th op it pushes, whatever the deadline.
 const BACKLOG: u32 = 4096;
-/// Ops handled per round before the driver fires due timers again.
-const ROUND: usize = 1 << 16;
 /// After a round that handled ops, the driver looks at the queue again within this many ns
 /// even if no timer is due, so that while timers keep coming, a producer whose deadline is
 /// further off than that does not have to unpark it. One idle round later it parks as planned.
@@ -48,7 +54,16 @@ pub(crate) enum Op {
     Cancel(Arc<Entry>),
 }
 
+/// One thread's ops, waiting for the driver.
+#[derive(Default)]
+struct Batch {
+    ops: Mutex<Vec<Op>>,
+}
+
 pub(crate) struct Driver {
+    /// Every thread's batch. Locked by a thread once, to add its batch, and by the driver.
+    batches: Mutex<Vec<Arc<Batch>>>,
+    /// For ops from threads whose thread-locals are gone.
     queue: SegQueue<Op>,
     target: AtomicU64,
     unparker: Unparker,
@@ -60,6 +75,8 @@ static DRIVER: OnceLock<Driver> = OnceLock::new();
 thread_local! {
     /// Ops pushed by this thread, modulo `BACKLOG`.
     static PUSHED: Cell<u32> = const { Cell::new(0) };
+    /// This thread's batch, also listed in `Driver::batches`.
+    static BATCH: OnceCell<Arc<Batch>> = const { OnceCell::new() };
 }
 
 /// The driver, started on first use.
@@ -74,6 +91,7 @@ pub(crate) fn driver() -> &'static Driver {
     DRIVER.get_or_init(|| {
         let parker = Parker::new();
         let driver = Driver {
+            batches: Mutex::new(Vec::new()),
             queue: SegQueue::new(),
             target: AtomicU64::new(AWAKE),
             unparker: parker.unparker(),
@@ -81,11 +99,35 @@ pub(crate) fn driver() -> &'static Driver {
         };
         std::thread::Builder::new()
             .name("timers-driver".into())
-            .spawn(move || DRIVER.wait().run(parker))
+            .spawn(move || {
+                tighten_timer_slack();
+                DRIVER.wait().run(parker)
+            })
             .unwrap_or_else(|e| panic!("timers: cannot start the timer driver thread: {e}"));
         driver
     })
 }
+
+/// Asks Linux to end the driver's timed parks on time: by default a sleeping thread's timeout
+/// may be stretched by up to 50 µs (the "timer slack") to batch wake-ups, and every timer in
+/// the process would be that much later. One thread, one system call, made once.
+#[cfg(target_os = "linux")]
+fn tighten_timer_slack() {
+    use std::ffi::{c_int, c_ulong};
+    unsafe extern "C" {
+        fn prctl(option: c_int, ...) -> c_int;
+    }
+    const PR_SET_TIMERSLACK: c_int = 29;
+    // SAFETY: `prctl(PR_SET_TIMERSLACK, ns)` takes one unsigned long and only changes the
+    // calling thread's timer slack; it touches no memory of ours. A failure (say, a seccomp
+    // filter) just leaves the default slack, so its result is not needed.
+    unsafe {
+        prctl(PR_SET_TIMERSLACK, 1 as c_ulong);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn tighten_timer_slack() {}
 
 impl Driver {
     /// `instant` as ns since the epoch: 0 if before it, `u64::MAX` if more than 584 years after.
@@ -102,14 +144,23 @@ impl Driver {
 
     /// Hands `op` to the driver, unparking it if `deadline` (ns) beats its plan.
     pub(crate) fn submit(&self, op: Op, deadline: u64) {
-        self.queue.push(op);
+        let mut op = Some(op);
+        let _ = BATCH.try_with(|batch| {
+            let batch = batch.get_or_init(|| self.new_batch());
+            batch.ops.lock().extend(op.take());
+        });
+        if let Some(op) = op {
+            self.queue.push(op);
+        }
         fence(Ordering::SeqCst);
         let target = self.target.load(Ordering::Relaxed);
-        let backlog = PUSHED.with(|n| {
-            let pushed = n.get() + 1;
-            n.set(pushed % BACKLOG);
-            pushed == BACKLOG
-        });
+        let backlog = PUSHED
+            .try_with(|n| {
+                let pushed = n.get() + 1;
+                n.set(pushed % BACKLOG);
+                pushed == BACKLOG
+            })
+            .unwrap_or(true);
         if (deadline < target || (backlog && target != AWAKE))
             && self.target.swap(AWAKE, Ordering::AcqRel) != AWAKE
         {
@@ -117,12 +168,47 @@ impl Driver {
         }
     }
 
+    /// Takes back the insert of `entry` if it is still the last op of this thread's batch.
+    /// Then the driver never sees the entry. Returns whether it was taken back.
+    pub(crate) fn take_back(&self, entry: &Arc<Entry>) -> bool {
+        BATCH
+            .try_with(|batch| {
+                let Some(batch) = batch.get() else {
+                    return false;
+                };
+                let mut ops = batch.ops.lock();
+                let last = matches!(ops.last(), Some(Op::Insert(e)) if Arc::ptr_eq(e, entry));
+                // The popped clone is dropped under the lock; the caller still holds the entry,
+                // so that frees nothing and runs no user code.
+                last && ops.pop().is_some()
+            })
+            .unwrap_or(false)
+    }
+
+    #[cold]
+    fn new_batch(&self) -> Arc<Batch> {
+        let batch = Arc::new(Batch::default());
+        self.batches.lock().push(batch.clone());
+        batch
+    }
+
+    /// Whether any op is waiting (for the last look before parking).
+    fn has_ops(&self) -> bool {
+        !self.queue.is_empty()
+            || self
+                .batches
+                .lock()
+                .iter()
+                .any(|batch| !batch.ops.lock().is_empty())
+    }
+
     fn run(&self, parker: Parker) -> ! {
         let mut wheel: Wheel<Arc<Entry>> = Wheel::new();
         let mut wake: Vec<Waker> = Vec::new();
+        let mut spare: Vec<Op> = Vec::new();
         loop {
             let now = self.ns(Instant::now());
-            let handled = self.drain(&mut wheel, now, &mut wake);
+            let handled = self.drain(&mut wheel, now, &mut wake, &mut spare);
             let now = self.ns(Instant::now());
             let next = wheel.poll(now, |entry| wake.extend(entry.fire()));
             for waker in wake.drain(..) {
@@ -142,7 +228,7 @@ impl Driver {
             self.target
                 .store(next.unwrap_or(u64::MAX), Ordering::SeqCst);
             fence(Ordering::SeqCst);
-            if !self.queue.is_empty() {
+            if self.has_ops() {
                 self.target.store(AWAKE, Ordering::Relaxed);
                 continue;
             }
@@ -154,31 +240,57 @@ impl Driver {
         }
     }
 
-    /// Applies up to `ROUND` queued ops to the wheel; returns how many there were.
-    fn drain(&self, wheel: &mut Wheel<Arc<Entry>>, now: u64, wake: &mut Vec<Waker>) -> usize {
-        for handled in 0..ROUND {
-            match self.queue.pop() {
-                None => return handled,
-                Some(Op::Insert(entry)) => {
-                    if !entry.try_register() {
-                        // Dropped while queued: nothing to keep.
-                    } else if entry.deadline <= now {
-                        wake.extend(entry.fire());
-                    } else {
-                        let key = wheel.insert(entry.deadline, entry);
-                        let entry = wheel.get(key).expect("just inserted");
-                        entry.key.store(key, Ordering::Relaxed);
-                    }
-                }
-                Some(Op::Cancel(entry)) => {
-                    // The key may be stale (fired meanwhile, slot reused): check it is ours.
-                    let key = entry.key.load(Ordering::Relaxed);
-                    if wheel.get(key).is_some_and(|held| Arc::ptr_eq(held, &entry)) {
-                        wheel.remove(key);
-                    }
-                }
+    /// Applies every waiting op to the wheel; returns how many there were.
+    fn drain(
+        &self,
+        wheel: &mut Wheel<Arc<Entry>>,
+        now: u64,
+        wake: &mut Vec<Waker>,
+        spare: &mut Vec<Op>,
+    ) -> usize {
+        let mut handled = 0;
+        while let Some(op) = self.queue.pop() {
+            apply(op, wheel, now, wake);
+            handled += 1;
+        }
+        let mut batches = self.batches.lock();
+        for batch in batches.iter() {
+            // Swap the batch out so its thread can go on appending while we work.
+            std::mem::swap(&mut *batch.ops.lock(), spare);
+            handled += spare.len();
+            for op in spare.drain(..) {
+                apply(op, wheel, now, wake);
+            }
+            if spare.capacity() > 4096 {
+                *spare = Vec::new();
             }
         }
-        ROUND
+        // A batch only we hold belongs to a thread that has exited; its ops are applied.
+        batches.retain(|batch| Arc::strong_count(batch) > 1 || !batch.ops.lock().is_empty());
+        handled
+    }
+}
+
+/// Applies one op to the wheel; timers already due go to `wake`.
+fn apply(op: Op, wheel: &mut Wheel<Arc<Entry>>, now: u64, wake: &mut Vec<Waker>) {
+    match op {
+        Op::Insert(entry) => {
+            if !entry.try_register() {
+                // Dropped while queued: nothing to keep.
+            } else if entry.deadline <= now {
+                wake.extend(entry.fire());
+            } else {
+                let key = wheel.insert(entry.deadline, entry);
+                let entry = wheel.get(key).expect("just inserted");
+                entry.key.store(key, Ordering::Relaxed);
+            }
+        }
+        Op::Cancel(entry) => {
+            // The key may be stale (fired meanwhile, slot reused): check it is ours.
+            let key = entry.key.load(Ordering::Relaxed);
+            if wheel.get(key).is_some_and(|held| Arc::ptr_eq(held, &entry)) {
+                wheel.remove(key);
+            }
+        }
     }
 }

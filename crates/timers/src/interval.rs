@@ -84,13 +84,14 @@ pub fn interval_at(start: Instant, period: Duration) -> Interval {
 /// ```
 /// use std::time::{Duration, Instant};
 ///
+/// let ms = Duration::from_millis;
 /// let start = Instant::now();
-/// let mut every = timers::interval_at(start, Duration::from_millis(10));
+/// let mut every = timers::interval_at(start, ms(100));
 /// block_on::block_on(async {
 ///     every.tick().await;
-///     std::thread::sleep(Duration::from_millis(25)); // misses +10 and +20
-///     assert_eq!(every.tick().await, start + Duration::from_millis(10)); // at once
-///     assert_eq!(every.tick().await, start + Duration::from_millis(30)); // back on the grid
+///     std::thread::sleep(ms(250)); // misses +100 and +200
+///     assert_eq!(every.tick().await, start + ms(100)); // at once
+///     assert_eq!(every.tick().await, start + ms(300)); // back on the grid
 /// });
 /// ```
 pub struct Interval {
@@ -107,9 +108,9 @@ impl Interval {
     /// ```
     /// use std::time::Duration;
     ///
-    /// let mut every = timers::interval(Duration::from_millis(5));
+    /// let mut every = timers::interval(Duration::from_millis(100));
     /// let (a, b) = block_on::block_on(async { (every.tick().await, every.tick().await) });
-    /// assert_eq!(b - a, Duration::from_millis(5));
+    /// assert_eq!(b - a, Duration::from_millis(100));
     /// ```
     pub async fn tick(&mut self) -> Instant {
         poll_fn(|cx| self.poll_tick(cx)).await

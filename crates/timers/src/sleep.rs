@@ -179,10 +179,15 @@ impl Sleep {
     }
 }
 
-/// Cancels a shared entry; tells the driver if its wheel holds it.
+/// Cancels a shared entry: takes its insert back if the driver has not seen it yet, else
+/// marks it cancelled and, if the driver's wheel holds it, sends a cancel op.
 fn withdraw(entry: Arc<Entry>) {
+    let driver = driver();
+    if entry.state() == QUEUED && driver.take_back(&entry) {
+        return;
+    }
     if entry.cancel() {
-        driver().submit(Op::Cancel(entry), u64::MAX);
+        driver.submit(Op::Cancel(entry), u64::MAX);
     }
 }
 
