@@ -17,7 +17,7 @@ fn is_send_and_unpin_and_tick_is_send() {
 
 /// Whether `t` is a point of the grid `start + k * period`.
 fn on_grid(t: Instant, start: Instant, period: Duration) -> bool {
-    (t - start).as_nanos() % period.as_nanos() == 0
+    (t - start).as_nanos().is_multiple_of(period.as_nanos())
 }
 
 #[test]
