@@ -21,13 +21,24 @@ use crate::shared::Shared;
 const BLOCK_ON_BATCH: usize = 64;
 
 /// Parks until `ready()` holds or someone unparks us. Registers as a sleeper first, so that a
-/// push after our last look at the queue wakes us.
-fn sleep(shared: &Shared, parker: &Parker, id: usize, ready: impl Fn() -> bool) {
+/// push after our last look at the queue wakes us. Returns whether a push woke us.
+fn sleep(shared: &Shared, parker: &Parker, id: usize, ready: impl Fn() -> bool) -> bool {
     shared.sleepers.register(id, parker.unparker());
     if !ready() {
         parker.park();
     }
-    shared.sleepers.unregister(id);
+    shared.sleepers.unregister(id)
+}
+
+/// Pops the next task. The first pop after a push woke us passes the wake-up on when more
+/// tasks are waiting, so that a batch spreads over the sleeping runners one wake at a time.
+#[inline]
+fn next(shared: &Shared, woken_by_push: &mut bool) -> Option<join_handle::Runnable> {
+    let runnable = shared.queue.pop()?;
+    if std::mem::take(woken_by_push) && !shared.queue.is_empty() {
+        shared.sleepers.notify_one();
+    }
+    Some(runnable)
 }
 
 /// Runs tasks on this thread until no spawned task is alive.
@@ -35,14 +46,15 @@ pub(crate) fn run(shared: &Arc<Shared>) {
     let _enter = Enter::new(shared);
     let parker = Parker::new();
     let id = shared.sleepers.new_id();
+    let mut woken_by_push = false;
     loop {
-        while let Some(runnable) = shared.queue.pop() {
+        while let Some(runnable) = next(shared, &mut woken_by_push) {
             runnable.run();
         }
         if shared.is_idle() {
             return;
         }
-        sleep(shared, &parker, id, || {
+        woken_by_push = sleep(shared, &parker, id, || {
             !shared.queue.is_empty() || shared.is_idle()
         });
     }
@@ -54,11 +66,12 @@ pub(crate) fn work(shared: Arc<Shared>) {
     let parker = Parker::new();
     let id = shared.sleepers.new_id();
     let stopping = || shared.stop_workers.load(Ordering::SeqCst);
+    let mut woken_by_push = false;
     while !stopping() {
-        while let Some(runnable) = shared.queue.pop() {
+        while let Some(runnable) = next(&shared, &mut woken_by_push) {
             runnable.run();
         }
-        sleep(&shared, &parker, id, || {
+        woken_by_push = sleep(&shared, &parker, id, || {
             !shared.queue.is_empty() || stopping()
         });
     }
@@ -90,6 +103,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
     let waker = futures_task::waker_ref(&main);
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
+    let mut woken_by_push = false;
     loop {
         if main.woken.swap(false, Ordering::AcqRel)
             && let Poll::Ready(output) = future.as_mut().poll(&mut cx)
@@ -98,14 +112,14 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         }
         let mut ran = 0;
         while ran < BLOCK_ON_BATCH {
-            let Some(runnable) = shared.queue.pop() else {
+            let Some(runnable) = next(shared, &mut woken_by_push) else {
                 break;
             };
             runnable.run();
             ran += 1;
         }
         if ran == 0 {
-            sleep(shared, &parker, id, || {
+            woken_by_push = sleep(shared, &parker, id, || {
                 main.woken.load(Ordering::Acquire) || !shared.queue.is_empty()
             });
         }

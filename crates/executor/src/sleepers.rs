@@ -9,19 +9,31 @@
 //! pusher sees the sleeper in (c), or the sleeper sees the task in (3). Either way the task is
 //! not stranded while a runner sleeps.
 //!
-//! `notify_one` removes the sleeper it wakes from the list, so two pushes wake two different
-//! runners, and a wake never reaches a runner that is already busy. A runner woken for another
-//! reason (its own parker token) removes itself.
+//! `notify_one` removes the sleeper it wakes from the list, so a wake never reaches a runner
+//! that is already busy. A runner woken for another reason (its own parker token) removes
+//! itself.
+//!
+//! # One wake-up at a time
+//!
+//! Waking a parked thread is a system call on the pusher's path, and a burst of pushes would
+//! pay it once per task. So `notified` is set while a woken runner has not yet come back to
+//! look at the queue, and pushes made meanwhile wake nobody: that runner will find their
+//! tasks. It clears `notified` as soon as it is back (before it looks at the queue, with a
+//! `SeqCst` fence, so the argument above still holds for every push after the clear), and it
+//! passes the wake-up on ([`Sleepers::notify_one`] again) if it finds more than one task, so
+//! a batch still spreads over every sleeping runner, one wake-up at a time.
 
 use wakers::Unparker;
 
-use crate::sync::{AtomicUsize, Mutex, Ordering, fence};
+use crate::sync::{AtomicBool, AtomicUsize, Mutex, Ordering, fence};
 
 #[derive(Debug, Default)]
 pub(crate) struct Sleepers {
     /// The length of `list`, readable without the lock.
     count: AtomicUsize,
     list: Mutex<Vec<(usize, Unparker)>>,
+    /// A runner was woken by `notify_one` and is not back yet.
+    notified: AtomicBool,
     next_id: AtomicUsize,
 }
 
@@ -40,28 +52,46 @@ impl Sleepers {
         fence(Ordering::SeqCst);
     }
 
-    /// Removes the runner's entry if a notifier has not already taken it.
-    pub(crate) fn unregister(&self, id: usize) {
+    /// The runner is awake again: removes its entry, or, if a notifier already took it,
+    /// clears `notified` so that the next push may wake another runner. Returns whether a
+    /// notifier woke us. The caller then looks at the queue.
+    pub(crate) fn unregister(&self, id: usize) -> bool {
         let mut list = self.list.lock();
         if let Some(pos) = list.iter().position(|(i, _)| *i == id) {
             list.swap_remove(pos);
             self.count.store(list.len(), Ordering::SeqCst);
+            return false;
         }
+        drop(list);
+        self.notified.store(false, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        true
     }
 
-    /// Steps (b) and (c): after queueing work, wake one sleeping runner if there is one.
+    /// Steps (b) and (c): after queueing work, wake one sleeping runner if there is one and
+    /// no other woken runner is on its way.
     #[inline]
     pub(crate) fn notify_one(&self) {
         fence(Ordering::SeqCst);
-        if self.count.load(Ordering::Relaxed) == 0 {
+        if self.count.load(Ordering::Relaxed) == 0 || self.notified.load(Ordering::SeqCst) {
+            return;
+        }
+        self.notify_one_slow();
+    }
+
+    #[cold]
+    fn notify_one_slow(&self) {
+        if self.notified.swap(true, Ordering::SeqCst) {
             return;
         }
         let mut list = self.list.lock();
         let woken = list.pop();
         self.count.store(list.len(), Ordering::SeqCst);
         drop(list);
-        if let Some((_, unparker)) = woken {
-            unparker.unpark();
+        match woken {
+            Some((_, unparker)) => unparker.unpark(),
+            // The sleeper left on its own meanwhile: nobody is on the way.
+            None => self.notified.store(false, Ordering::SeqCst),
         }
     }
 
@@ -85,30 +115,36 @@ mod tests {
     use wakers::Parker;
 
     #[test]
-    fn notify_one_wakes_exactly_one_sleeper() {
+    fn notify_one_wakes_one_sleeper_at_a_time() {
         let sleepers = Sleepers::default();
         let parkers: Vec<Parker> = (0..3).map(|_| Parker::new()).collect();
         for (id, parker) in parkers.iter().enumerate() {
             sleepers.register(id, parker.unparker());
         }
+        let woken_ids = || -> Vec<usize> {
+            (0..3)
+                .filter(|&i| parkers[i].park_timeout(Duration::ZERO))
+                .collect()
+        };
         sleepers.notify_one();
-        let woken = parkers
-            .iter()
-            .filter(|p| p.park_timeout(Duration::ZERO))
-            .count();
-        assert_eq!(woken, 1);
+        let first = woken_ids();
+        assert_eq!(first.len(), 1);
         sleepers.notify_one();
-        let woken = parkers
-            .iter()
-            .filter(|p| p.park_timeout(Duration::ZERO))
-            .count();
-        assert_eq!(woken, 1, "a second notify wakes a different sleeper");
+        assert!(
+            woken_ids().is_empty(),
+            "nobody else while the woken runner is not back"
+        );
+        assert!(
+            sleepers.unregister(first[0]),
+            "its entry was taken by the notifier"
+        );
+        sleepers.notify_one();
+        let second = woken_ids();
+        assert_eq!(second.len(), 1);
+        assert_ne!(second, first, "a different sleeper");
+        assert!(sleepers.unregister(second[0]));
         sleepers.notify_all();
-        let woken = parkers
-            .iter()
-            .filter(|p| p.park_timeout(Duration::ZERO))
-            .count();
-        assert_eq!(woken, 1, "only the last sleeper was left");
+        assert_eq!(woken_ids().len(), 1, "only the last sleeper was left");
     }
 
     #[test]

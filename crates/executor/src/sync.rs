@@ -7,10 +7,10 @@
 //! Invariant: this module only re-exports or thinly wraps; it adds no behaviour of its own.
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicUsize, Ordering, fence};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering, fence};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
 
 /// A mutex whose `lock` returns the guard directly (no poisoning) on both back ends.
 #[derive(Debug, Default)]
