@@ -1,8 +1,9 @@
 //! Timers side by side: ours, tokio's (current-thread runtime with time enabled), async-io's
 //! `Timer` and futures-timer's `Delay`, on these workloads:
 //!
-//! * `timers/create_poll_drop` (criterion): create a timer due in 1 s, poll it once, drop it;
-//!   [`CREATE_POLL_DROP`] of them per iteration, reported per timer.
+//! * `timers/create_poll_drop` (criterion): create a timer due in 1 s (each library's "sleep
+//!   for a duration"), poll it once with a no-op waker, drop it; [`CREATE_POLL_DROP`] of them
+//!   per iteration, reported per timer.
 //! * `timers/sleep_100k` (criterion): [`MANY`] sleeps of random length in 0-100 ms, all
 //!   awaited at once on one thread (a `FuturesUnordered` under each runtime's own
 //!   `block_on`); wall time per run.
@@ -87,6 +88,8 @@ trait Timers {
     fn block_on<F: Future>(&self, future: F) -> F::Output;
     /// A timer due at `deadline`.
     fn at(&self, deadline: Instant) -> impl Future<Output = ()> + 'static;
+    /// A timer due `duration` from now, made the way the library's users make one.
+    fn after(&self, duration: Duration) -> impl Future<Output = ()> + 'static;
 }
 
 struct Ours;
@@ -100,6 +103,9 @@ impl Timers for Ours {
     }
     fn at(&self, deadline: Instant) -> impl Future<Output = ()> + 'static {
         timers::sleep_until(deadline)
+    }
+    fn after(&self, duration: Duration) -> impl Future<Output = ()> + 'static {
+        timers::sleep(duration)
     }
 }
 
@@ -119,6 +125,9 @@ impl Timers for Tokio {
     fn at(&self, deadline: Instant) -> impl Future<Output = ()> + 'static {
         tokio::time::sleep_until(deadline.into())
     }
+    fn after(&self, duration: Duration) -> impl Future<Output = ()> + 'static {
+        tokio::time::sleep(duration)
+    }
 }
 
 struct AsyncIo;
@@ -132,6 +141,12 @@ impl Timers for AsyncIo {
     }
     fn at(&self, deadline: Instant) -> impl Future<Output = ()> + 'static {
         let timer = async_io::Timer::at(deadline);
+        async move {
+            timer.await;
+        }
+    }
+    fn after(&self, duration: Duration) -> impl Future<Output = ()> + 'static {
+        let timer = async_io::Timer::after(duration);
         async move {
             timer.await;
         }
@@ -150,6 +165,9 @@ impl Timers for FuturesTimer {
     fn at(&self, deadline: Instant) -> impl Future<Output = ()> + 'static {
         // futures-timer has no "at": the delay counts from now, as close to `deadline` as we get.
         futures_timer::Delay::new(deadline.saturating_duration_since(Instant::now()))
+    }
+    fn after(&self, duration: Duration) -> impl Future<Output = ()> + 'static {
+        futures_timer::Delay::new(duration)
     }
 }
 
@@ -178,7 +196,7 @@ macro_rules! for_each_impl {
 /// Creates a timer due in 1 s, polls it once with a no-op waker, drops it.
 #[inline]
 fn create_poll_drop<T: Timers>(t: &T, cx: &mut Context<'_>) {
-    let timer = pin!(t.at(Instant::now() + Duration::from_secs(1)));
+    let timer = pin!(t.after(Duration::from_secs(1)));
     black_box(timer.poll(cx)).is_ready();
 }
 

@@ -23,13 +23,16 @@
 //!   without a timeout, so an idle process spends no CPU on timers.
 //! * **Exact deadlines.** Slots only order timers; each keeps its exact deadline, and the
 //!   driver parks until that instant, not until a tick boundary. A timer never completes early.
-//! * **Lock-free registration.** A timer registers on its first poll by pushing an op onto a
-//!   lock-free queue; the driver is unparked only if the new deadline is earlier than the one
-//!   it sleeps towards (or, to bound memory, every 4096 ops of a thread).
+//! * **Registration without a global lock.** A timer registers on its first poll by appending
+//!   an op to its thread's own batch (a lock only that thread and the driver take; a lock-free
+//!   queue for threads being torn down). The wheel is walked by the driver alone. The driver is
+//!   unparked only if the new deadline is earlier than the one it sleeps towards (or, to bound
+//!   memory, every 4096 ops of a thread).
 //! * **One allocation per timer**, made on the first poll that has to wait; a timer already
 //!   due completes at once without one. A changed waker is picked up on the next poll.
 //! * **Cancel on drop.** Dropping a pending timer removes it from the wheel and frees its
-//!   memory, long before its deadline.
+//!   memory, long before its deadline. One dropped before the driver took its registration
+//!   (create, poll once, drop) is simply taken back out of its thread's batch.
 //!
 //! # Where it sits
 //!
@@ -37,8 +40,8 @@
 //! executor ── join-handle ── block-on ── wakers      timers ── wakers
 //! ```
 //!
-//! `timers` depends only on `wakers` (for the driver's `Parker` and the timer's `WakerSlot`)
-//! and `crossbeam-queue`. It works under `block_on`, our `executor`, tokio, `futures`'
+//! `timers` depends only on `wakers` (for the driver's `Parker` and the timer's `WakerSlot`),
+//! `parking_lot` and `crossbeam-queue`. It works under `block_on`, our `executor`, tokio, `futures`'
 //! executors or any other: nothing in it needs a runtime context.
 
 mod delay;
