@@ -187,3 +187,24 @@ fn sleeps_can_be_polled_from_many_threads() {
         t.join().unwrap();
     }
 }
+
+#[test]
+fn a_sleep_registered_on_one_thread_completes_or_drops_on_another() {
+    let mut s = sleep(20 * MS);
+    assert!(poll_once(&mut s, &noop_waker()).is_pending());
+    let deadline = s.deadline();
+    std::thread::spawn(move || {
+        block_on::block_on(&mut s);
+        assert!(Instant::now() >= deadline);
+    })
+    .join()
+    .unwrap();
+
+    // Dropped on a thread whose batch does not hold its registration: cancelled instead.
+    let counter = CountingWaker::new();
+    let mut far = sleep(10 * MS);
+    assert!(poll_once(&mut far, &counter.waker()).is_pending());
+    std::thread::spawn(move || drop(far)).join().unwrap();
+    block_on::block_on(sleep(30 * MS));
+    assert_eq!(counter.wakes(), 0);
+}
