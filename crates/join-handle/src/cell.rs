@@ -7,8 +7,8 @@
 //!
 //! # Invariants
 //!
-//! * The stage (future, then result) is reached only by its current owner, so it needs no
-//!   lock: before `COMPLETE`, whoever holds `RUNNING` (see [`crate::state`]); after
+//! * The slot (future, then result; a union whose live field the state word tells) is reached
+//!   only by its current owner, so it needs no lock: before `COMPLETE`, whoever holds `RUNNING` (see [`crate::state`]); after
 //!   `COMPLETE`, the join handle if `HANDLE` was set when the task completed, otherwise the
 //!   thread that completed it. Every hand-over goes through an acquire/release operation on
 //!   the state word.
@@ -16,7 +16,7 @@
 //!   the handle while `JOIN_WAKER` and `COMPLETE` are clear, only read otherwise, dropped with
 //!   the cell.
 //! * The future is pinned: it lives inside the `Arc` allocation, which never moves, and it is
-//!   dropped in place (by assigning a new stage), never moved out.
+//!   dropped in place (`ManuallyDrop::drop`), never moved out.
 //! * A local task (`L` is [`OwnedBy`]) has its future polled and dropped only on the owner
 //!   thread; other threads that abort it only mark it and queue it for the owner.
 //! * The output is dropped by the runner if the handle is gone when the task completes, or
@@ -24,6 +24,7 @@
 //!   on some random thread. So a `!Send` output of a local task stays on the owner's side.
 
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -33,18 +34,22 @@ use std::thread::{self, ThreadId};
 use futures_task::ArcWake;
 
 use crate::error::JoinError;
-use crate::state::{CANCELLED, COMPLETE, HANDLE, INITIAL, JOIN_WAKER, RUNNING, SCHEDULED};
+use crate::state::{
+    CANCELLED, COMPLETE, CONSUMED, HANDLE, INITIAL, JOIN_WAKER, RUNNING, SCHEDULED,
+};
 use crate::sync::{AtomicU32, Ordering, UnsafeCell};
 use crate::{Runnable, Schedule, TaskRef};
 
 /// The registry key of a task that was never registered.
 const NO_KEY: u32 = u32::MAX;
 
-/// What the cell holds: the future until it finishes, then its result until it is taken.
-enum Stage<F: Future> {
-    Running(F),
-    Finished(Result<F::Output, JoinError>),
-    Consumed,
+/// What the cell holds: the future until it is dropped, then its result until it is taken.
+///
+/// A union, not an enum: which field is alive follows from the state word (the rules in
+/// [`crate::state`]), so a discriminant would only repeat it, at 8 bytes per task.
+union Slot<F: Future> {
+    future: ManuallyDrop<F>,
+    result: ManuallyDrop<Result<F::Output, JoinError>>,
 }
 
 /// Where a task's future may be polled and dropped.
@@ -84,8 +89,8 @@ pub(crate) struct Cell<F: Future, S, L: Locality> {
     join_waker: UnsafeCell<Option<Waker>>,
     scheduler: S,
     locality: L,
-    /// Owned as the module doc says; see [`Cell::stage`].
-    stage: UnsafeCell<Stage<F>>,
+    /// The future, then the result: owned as the module doc says; see [`Cell::stage`].
+    stage: UnsafeCell<Slot<F>>,
 }
 
 // SAFETY: a `Cell` made by `spawn` has `F: Send` and `F::Output: Send`, so every field is
@@ -136,7 +141,9 @@ where
             join_waker: UnsafeCell::new(None),
             scheduler,
             locality,
-            stage: UnsafeCell::new(Stage::Running(future)),
+            stage: UnsafeCell::new(Slot {
+                future: ManuallyDrop::new(future),
+            }),
         })
     }
 
@@ -147,9 +154,23 @@ where
     /// The caller owns the stage (module doc): it holds `RUNNING`, or the task is `COMPLETE`
     /// and the caller is the one side (handle or completer) the completion handed it to.
     #[inline]
-    unsafe fn stage<R>(&self, f: impl FnOnce(&mut Stage<F>) -> R) -> R {
+    unsafe fn stage<R>(&self, f: impl FnOnce(&mut Slot<F>) -> R) -> R {
         // SAFETY: the caller's ownership makes this the only access to the stage right now.
         self.stage.with_mut(|stage| f(unsafe { &mut *stage }))
+    }
+
+    /// Moves the result out of the slot and marks it `CONSUMED`.
+    ///
+    /// # Safety
+    ///
+    /// The task is `COMPLETE`, not `CONSUMED`, and the caller is the side the completion
+    /// handed the result to.
+    unsafe fn take_result(&self) -> Result<F::Output, JoinError> {
+        // SAFETY: by the caller's contract the slot holds the result and it is ours; setting
+        // `CONSUMED` records that it no longer does.
+        let result = unsafe { self.stage(|slot| ManuallyDrop::take(&mut slot.result)) };
+        self.state.fetch_or(CONSUMED, Ordering::AcqRel);
+        result
     }
 
     /// Runs `f` on the join waker field, exclusively.
@@ -185,12 +206,14 @@ where
             .is_ok()
     }
 
-    /// Drops the future in place. The caller holds `RUNNING`. Returns the panic of its
-    /// destructor, if it panicked.
+    /// Drops the future in place. The caller holds `RUNNING` and calls this once, before
+    /// [`complete`](Cell::complete). Returns the panic of its destructor, if it panicked.
     fn drop_future(&self) -> Option<JoinError> {
         catch_unwind(AssertUnwindSafe(|| {
-            // SAFETY: the caller holds `RUNNING`. Assigning drops the future in place.
-            unsafe { self.stage(|stage| *stage = Stage::Consumed) }
+            // SAFETY: the caller holds `RUNNING` and the task is not `COMPLETE`, so the slot
+            // holds the future, which nobody dropped yet (one call per task). It is dropped in
+            // place, as a pinned value must be.
+            unsafe { self.stage(|slot| ManuallyDrop::drop(&mut slot.future)) }
         }))
         .err()
         .map(JoinError::panic)
@@ -198,8 +221,9 @@ where
 
     /// Publishes the result. The caller holds `RUNNING` and the future is gone.
     fn complete(&self, result: Result<F::Output, JoinError>) {
-        // SAFETY: the caller holds `RUNNING`.
-        unsafe { self.stage(|stage| *stage = Stage::Finished(result)) };
+        // SAFETY: the caller holds `RUNNING` and has dropped the future; writing a union field
+        // drops nothing, so this only fills the empty slot.
+        unsafe { self.stage(|slot| slot.result = ManuallyDrop::new(result)) };
         let prev = self
             .state
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
@@ -208,9 +232,9 @@ where
             .expect("the closure always returns Some");
         if prev & HANDLE == 0 {
             // Nobody will ever take the output: drop it here, where the task ran.
-            // SAFETY: `HANDLE` was clear when we set `COMPLETE`, so the stage is ours.
-            let stage = unsafe { self.stage(|stage| std::mem::replace(stage, Stage::Consumed)) };
-            let _ = catch_unwind(AssertUnwindSafe(move || drop(stage)));
+            // SAFETY: `HANDLE` was clear when we set `COMPLETE`, so the result is ours.
+            let result = unsafe { self.take_result() };
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(result)));
         } else if prev & JOIN_WAKER != 0 {
             let _ = catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: `JOIN_WAKER` was set when we set `COMPLETE`; from then on the handle
@@ -238,20 +262,31 @@ where
 
 impl<F: Future, S, L: Locality> Drop for Cell<F, S, L> {
     fn drop(&mut self) {
+        let state = self.state.load(Ordering::Acquire);
+        let holds_future = state & COMPLETE == 0;
+        let holds_result = state & (COMPLETE | CONSUMED) == COMPLETE;
+        if !holds_future && !holds_result {
+            return;
+        }
         // Guard for local tasks: a `!Send` future or output must never be dropped on a thread
         // other than its owner's. The executor's shutdown drops them on the owner thread
         // first, so reaching this is a bug; stop the process rather than risk unsoundness.
-        if !L::LOCAL || self.locality.is_owner_thread() {
-            return;
-        }
-        // SAFETY: `&mut self`: nobody else can reach the stage any more.
-        let consumed = self
-            .stage
-            .with_mut(|stage| matches!(unsafe { &*stage }, Stage::Consumed));
-        if !consumed {
+        if L::LOCAL && !self.locality.is_owner_thread() {
             eprintln!("join-handle: a local task's future or output reached another thread");
             std::process::abort();
         }
+        self.stage.with_mut(|slot| {
+            // SAFETY: `&mut self`: nobody else can reach the slot, and the state says which
+            // field is alive. A task dropped before completing (its runnable dropped unrun,
+            // outside any executor) still holds its future; it is dropped in place.
+            unsafe {
+                if holds_future {
+                    ManuallyDrop::drop(&mut (*slot).future);
+                } else {
+                    ManuallyDrop::drop(&mut (*slot).result);
+                }
+            }
+        });
     }
 }
 
@@ -283,14 +318,11 @@ where
         let polled = catch_unwind(AssertUnwindSafe(|| {
             // SAFETY: we hold `RUNNING`.
             unsafe {
-                self.stage(|stage| {
-                    let Stage::Running(future) = stage else {
-                        unreachable!("a task without a future was scheduled");
-                    };
-                    // SAFETY: the future lives inside the `Arc` allocation, which never
-                    // moves, and is only ever dropped in place (by assigning to the stage), so
-                    // it stays pinned.
-                    Pin::new_unchecked(future).poll(&mut cx)
+                self.stage(|slot| {
+                    // SAFETY: not `COMPLETE` and we hold `RUNNING`, so the slot holds the
+                    // future. It lives inside the `Arc` allocation, which never moves, and is
+                    // only ever dropped in place, so it stays pinned.
+                    Pin::new_unchecked(&mut *slot.future).poll(&mut cx)
                 })
             }
         }));
@@ -368,14 +400,13 @@ where
         if state & COMPLETE == 0 && self.register_join_waker(state, cx.waker()) {
             return Poll::Pending;
         }
-        // SAFETY: the task is `COMPLETE` and this handle is alive (`HANDLE` is still set: only
-        // dropping the handle clears it), so the completion handed the stage to us.
-        let stage = unsafe { self.stage(|stage| std::mem::replace(stage, Stage::Consumed)) };
-        match stage {
-            Stage::Finished(result) => Poll::Ready(result),
-            Stage::Consumed => panic!("JoinHandle polled after it returned the task's output"),
-            Stage::Running(_) => unreachable!("a complete task still holds its future"),
+        if self.state.load(Ordering::Acquire) & CONSUMED != 0 {
+            panic!("JoinHandle polled after it returned the task's output");
         }
+        // SAFETY: the task is `COMPLETE`, not `CONSUMED`, and this handle is alive (`HANDLE`
+        // is still set: only dropping the handle clears it), so the completion handed the
+        // result to us.
+        Poll::Ready(unsafe { self.take_result() })
     }
 
     fn abort(self: Arc<Self>) {
@@ -410,11 +441,12 @@ where
                 })
             })
             .expect("the closure always returns Some");
-        if prev & COMPLETE != 0 {
+        if prev & (COMPLETE | CONSUMED) == COMPLETE {
             // The output is ours to drop; a panic in its destructor must not escape a drop.
-            // SAFETY: `HANDLE` was set when the task completed, so the stage is the handle's.
-            let stage = unsafe { self.stage(|stage| std::mem::replace(stage, Stage::Consumed)) };
-            let _ = catch_unwind(AssertUnwindSafe(move || drop(stage)));
+            // SAFETY: `HANDLE` was set when the task completed, so the result is the handle's,
+            // and it was not taken yet.
+            let result = unsafe { self.take_result() };
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(result)));
         } else if prev & JOIN_WAKER != 0 {
             // SAFETY: we cleared `JOIN_WAKER` before `COMPLETE`: the field is ours again.
             let waker = unsafe { self.join_waker_mut(Option::take) };

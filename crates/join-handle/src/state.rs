@@ -12,6 +12,7 @@
 //! | `CANCELLED` | `abort()`                                | never                       |
 //! | `HANDLE`    | spawn (the handle starts alive)          | dropping the `JoinHandle`   |
 //! | `JOIN_WAKER`| the handle, after writing its waker      | the handle, to replace it   |
+//! | `CONSUMED`  | whoever takes the output, after `COMPLETE` | never                     |
 //!
 //! Rules that follow:
 //!
@@ -21,6 +22,9 @@
 //! * A wake of a `RUNNING` task only sets `SCHEDULED`; the runner re-queues it after the poll,
 //!   so the wake is never lost and the task is never polled twice at once.
 //! * A wake of a `COMPLETE` task does nothing.
+//! * Which value the cell's slot holds follows from the state: the future before `COMPLETE`
+//!   (except, for the `RUNNING` holder alone, between dropping it and storing the result),
+//!   the result between `COMPLETE` and `CONSUMED`, nothing after `CONSUMED`.
 //! * `COMPLETE` is set only after the future has been dropped, so a finished handle means the
 //!   future's destructor has run.
 //! * The join waker field belongs to the handle while `JOIN_WAKER` is clear and the task is
@@ -44,6 +48,9 @@ pub(crate) const HANDLE: u32 = 1 << 4;
 
 /// The handle's waker is in the join waker field, for the completer to wake.
 pub(crate) const JOIN_WAKER: u32 = 1 << 5;
+
+/// The output has been taken out of the cell (by the handle, or dropped by the completer).
+pub(crate) const CONSUMED: u32 = 1 << 6;
 
 /// The state of a freshly spawned task: queued once, its handle alive.
 pub(crate) const INITIAL: u32 = SCHEDULED | HANDLE;
