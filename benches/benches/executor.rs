@@ -23,6 +23,10 @@
 //! thread in `ex.run(..)` plus the caller's `block_on(ex.run(..))`; `futures-threadpool` is a
 //! `ThreadPool` of two threads with the caller in `futures::executor::block_on`.
 //!
+//! Before each group, a short interleaved pass (every implementation in turn, several rounds)
+//! prints medians, ours over the fastest peer, and paired ratios that the load drifting during
+//! the sequential criterion runs cannot bias.
+//!
 //! Before the timed runs, `executor/bytes_per_pending_task` spawns [`PENDING`] tasks that stay
 //! pending after their first poll, and prints the live heap bytes and allocations per task for
 //! every implementation (measured with [`benches::measure_allocations`]).
@@ -33,10 +37,9 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use criterion::measurement::WallTime;
-use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
+use criterion::{Criterion, SamplingMode, Throughput};
 use criterion::{criterion_group, criterion_main};
 use futures::FutureExt;
 use futures::executor::{LocalPool, LocalSpawner, ThreadPool};
@@ -490,41 +493,81 @@ impl Workload {
     }
 }
 
-/// Benchmarks one implementation on one workload.
-fn bench_one<R: Runtime>(g: &mut BenchmarkGroup<'_, WallTime>, w: Workload, id: &str, rt: &R) {
+/// Times one run of workload `w` on `rt`.
+fn run_once<R: Runtime>(rt: &R, w: Workload) -> Duration {
     let s = rt.spawner();
-    rt.block_on(spawn_many(s.clone(), 10)); // lets thread-locals and lazy state settle
+    let start = Instant::now();
     match w {
-        Workload::Spawn => g.bench_function(id, |b| {
-            b.iter(|| rt.block_on(spawn_many(s.clone(), SPAWNS)));
-        }),
-        Workload::Yield => g.bench_function(id, |b| {
-            b.iter(|| rt.block_on(yield_many(s.clone(), YIELD_TASKS, YIELDS)));
-        }),
-        Workload::PingPong => g.bench_function(id, |b| {
-            b.iter(|| rt.block_on(ping_pong(s.clone(), PAIRS, ROUND_TRIPS)));
-        }),
-        Workload::Chain => g.bench_function(id, |b| {
-            b.iter(|| rt.block_on(chain(s.clone(), CHAIN)));
-        }),
-    };
+        Workload::Spawn => rt.block_on(spawn_many(s, SPAWNS)),
+        Workload::Yield => rt.block_on(yield_many(s, YIELD_TASKS, YIELDS)),
+        Workload::PingPong => rt.block_on(ping_pong(s, PAIRS, ROUND_TRIPS)),
+        Workload::Chain => rt.block_on(chain(s, CHAIN)),
+    }
+    start.elapsed()
 }
 
-/// Runs every workload in its group `executor/<workload><suffix>`, `each` benchmarking every
-/// implementation in it.
-fn run_groups(
-    c: &mut Criterion,
-    suffix: &str,
-    each: impl Fn(&mut BenchmarkGroup<'_, WallTime>, Workload),
-) {
+/// An implementation under its function id: runs a workload once and says how long it took.
+type Imp<'a> = (&'static str, &'a dyn Fn(Workload) -> Duration);
+
+/// An untimed-by-criterion cross-check that the load drifting between one implementation's
+/// criterion run and the next cannot bias: `rounds` times, every implementation runs the
+/// workload once in turn. Prints each one's median time per operation, ours over the fastest
+/// peer's, and the paired ratios (ours over each peer within a round, median over rounds),
+/// which unlike "over the fastest" are not biased upwards by taking the least of noisy medians.
+fn interleaved(name: &str, w: Workload, rounds: usize, imps: &[Imp<'_>]) {
+    let mut times = vec![Vec::with_capacity(rounds); imps.len()];
+    for _ in 0..rounds {
+        for (t, (_, run)) in times.iter_mut().zip(imps) {
+            t.push(run(w).as_nanos() as f64 / w.elements() as f64);
+        }
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let medians: Vec<f64> = times.iter().map(|t| median(t.clone())).collect();
+    let fastest_peer = medians[1..].iter().copied().fold(f64::INFINITY, f64::min);
+    let row: Vec<String> = imps
+        .iter()
+        .zip(&medians)
+        .map(|((id, _), m)| format!("{id} {m:.1}"))
+        .collect();
+    let paired: Vec<String> = (1..imps.len())
+        .map(|p| {
+            let ratios = times[0].iter().zip(&times[p]).map(|(o, q)| o / q);
+            format!("{} {:.2}", imps[p].0, median(ratios.collect()))
+        })
+        .collect();
+    println!(
+        "{name} interleaved x{rounds}, median ns per op: {}; ours/fastest peer {:.2}; \
+         paired ours/peer: {}",
+        row.join(", "),
+        medians[0] / fastest_peer,
+        paired.join(", ")
+    );
+}
+
+/// Runs every workload in its group `executor/<workload><suffix>`: first the interleaved pass,
+/// then each implementation under criterion. `imps[0]` is ours.
+fn run_groups(c: &mut Criterion, suffix: &str, imps: &[Imp<'_>]) {
     for w in Workload::ALL {
-        let mut g = c.benchmark_group(format!("executor/{}{suffix}", w.name()));
+        let name = format!("executor/{}{suffix}", w.name());
+        for (_, run) in imps {
+            run(w); // lets thread-locals, lazy state and queues settle
+        }
+        let rounds = (Duration::from_millis(400).as_nanos() / w.run_time().as_nanos()) as usize;
+        interleaved(&name, w, rounds.clamp(8, 60), imps);
+        let mut g = c.benchmark_group(name);
         g.throughput(Throughput::Elements(w.elements()))
             .sample_size(10)
             .sampling_mode(SamplingMode::Flat)
             .warm_up_time(Duration::from_millis(300))
             .measurement_time(Duration::from_millis(1500).max(w.run_time() * 25));
-        each(&mut g, w);
+        for (id, run) in imps {
+            g.bench_function(*id, |b| {
+                b.iter_custom(|iters| (0..iters).map(|_| run(w)).sum())
+            });
+        }
         g.finish();
     }
 }
@@ -538,12 +581,16 @@ fn one_thread(c: &mut Criterion) {
     );
     let ae = AsyncExecutor::new(0);
     let pool = FuturesLocalPool::new();
-    run_groups(c, "", |g, w| {
-        bench_one(g, w, "ours", &ours);
-        bench_one(g, w, "tokio", &tokio);
-        bench_one(g, w, "async-executor", &ae);
-        bench_one(g, w, "futures-localpool", &pool);
-    });
+    run_groups(
+        c,
+        "",
+        &[
+            ("ours", &|w| run_once(&ours, w)),
+            ("tokio", &|w| run_once(&tokio, w)),
+            ("async-executor", &|w| run_once(&ae, w)),
+            ("futures-localpool", &|w| run_once(&pool, w)),
+        ],
+    );
 }
 
 fn two_threads(c: &mut Criterion) {
@@ -561,12 +608,16 @@ fn two_threads(c: &mut Criterion) {
             .create()
             .expect("a futures thread pool"),
     );
-    run_groups(c, "_2t", |g, w| {
-        bench_one(g, w, "ours", &ours);
-        bench_one(g, w, "tokio-mt2", &tokio);
-        bench_one(g, w, "async-executor-2t", &ae);
-        bench_one(g, w, "futures-threadpool", &pool);
-    });
+    run_groups(
+        c,
+        "_2t",
+        &[
+            ("ours", &|w| run_once(&ours, w)),
+            ("tokio-mt2", &|w| run_once(&tokio, w)),
+            ("async-executor-2t", &|w| run_once(&ae, w)),
+            ("futures-threadpool", &|w| run_once(&pool, w)),
+        ],
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
