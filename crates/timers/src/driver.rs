@@ -213,6 +213,8 @@ impl Driver {
             let next = wheel.poll(now, |entry| wake.extend(entry.fire()));
             for waker in wake.drain(..) {
                 // A waker is user code: its panic must not stop every timer of the process.
+                // (The driver runs no other user code: a cancelled timer's waker is dropped by
+                // the thread that cancels it.)
                 let _ = catch_unwind(AssertUnwindSafe(|| waker.wake()));
             }
             if wake.capacity() > 4096 {

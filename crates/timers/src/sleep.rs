@@ -186,6 +186,9 @@ fn withdraw(entry: Arc<Entry>) {
     if entry.state() == QUEUED && driver.take_back(&entry) {
         return;
     }
+    // The waker is user code: drop it here rather than wherever the entry is finally freed,
+    // which may be the driver thread.
+    drop(entry.waker.take());
     if entry.cancel() {
         driver.submit(Op::Cancel(entry), u64::MAX);
     }

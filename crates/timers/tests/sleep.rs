@@ -208,3 +208,14 @@ fn a_sleep_registered_on_one_thread_completes_or_drops_on_another() {
     block_on::block_on(sleep(30 * MS));
     assert_eq!(counter.wakes(), 0);
 }
+
+#[test]
+fn a_panicking_waker_does_not_stop_the_driver() {
+    let mut s = sleep(5 * MS);
+    let bomb = wakers::waker_fn(|| panic!("this waker panics on purpose"));
+    assert!(poll_once(&mut s, &bomb).is_pending());
+    // The driver survives the panic and keeps serving timers.
+    std::thread::sleep(20 * MS);
+    block_on::block_on(sleep(5 * MS));
+    assert!(poll_once(&mut s, &noop_waker()).is_ready());
+}
