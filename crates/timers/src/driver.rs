@@ -205,10 +205,10 @@ impl Driver {
     fn run(&self, parker: Parker) -> ! {
         let mut wheel: Wheel<Arc<Entry>> = Wheel::new();
         let mut wake: Vec<Waker> = Vec::new();
-        let mut spare: Vec<Op> = Vec::new();
+        let mut taken: Vec<Vec<Op>> = Vec::new();
         loop {
             let now = self.ns(Instant::now());
-            let handled = self.drain(&mut wheel, now, &mut wake, &mut spare);
+            let handled = self.drain(&mut wheel, now, &mut wake, &mut taken);
             let now = self.ns(Instant::now());
             let next = wheel.poll(now, |entry| wake.extend(entry.fire()));
             for waker in wake.drain(..) {
@@ -243,32 +243,40 @@ impl Driver {
     }
 
     /// Applies every waiting op to the wheel; returns how many there were.
+    ///
+    /// Batches are swapped out under the registry lock, then applied with no lock held.
     fn drain(
         &self,
         wheel: &mut Wheel<Arc<Entry>>,
         now: u64,
         wake: &mut Vec<Waker>,
-        spare: &mut Vec<Op>,
+        taken: &mut Vec<Vec<Op>>,
     ) -> usize {
         let mut handled = 0;
         while let Some(op) = self.queue.pop() {
             apply(op, wheel, now, wake);
             handled += 1;
         }
-        let mut batches = self.batches.lock();
-        for batch in batches.iter() {
-            // Swap the batch out so its thread can go on appending while we work.
-            std::mem::swap(&mut *batch.ops.lock(), spare);
-            handled += spare.len();
-            for op in spare.drain(..) {
+        {
+            let mut batches = self.batches.lock();
+            for batch in batches.iter() {
+                let mut ops = batch.ops.lock();
+                if !ops.is_empty() {
+                    taken.push(std::mem::take(&mut *ops));
+                }
+            }
+            // A batch only we hold belongs to a thread that has exited, and is empty now.
+            batches.retain(|batch| Arc::strong_count(batch) > 1);
+        }
+        for ops in taken.drain(..) {
+            handled += ops.len();
+            for op in ops {
                 apply(op, wheel, now, wake);
             }
-            if spare.capacity() > 4096 {
-                *spare = Vec::new();
-            }
         }
-        // A batch only we hold belongs to a thread that has exited; its ops are applied.
-        batches.retain(|batch| Arc::strong_count(batch) > 1 || !batch.ops.lock().is_empty());
+        if taken.capacity() > 64 {
+            *taken = Vec::new();
+        }
         handled
     }
 }
