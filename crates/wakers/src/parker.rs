@@ -21,6 +21,13 @@
 //!
 //! The `Thread` to wake sits behind a mutex that only the cold paths touch, so a `Parker` can
 //! be moved to another thread before it parks: `park` records the current thread first.
+//! `unpark` clones the handle out of the mutex and wakes the thread after letting go of it, so
+//! the woken thread never finds that mutex held when it parks again.
+//!
+//! There is no spinning before the sleep: a bounded ~1 µs spin was measured against a thread
+//! round trip (`benches`, `block_on/round_trip`) and made it about 20% slower on a loaded
+//! 2-core machine, because the wake-up it waits for takes several µs to arrive and the spin
+//! takes CPU from the thread that would send it.
 
 use std::fmt;
 use std::marker::PhantomData;
