@@ -153,6 +153,9 @@ fn a_registered_task_gets_its_key_back_at_release() {
             self.1.lock().unwrap().push(task);
         }
         fn release(&self, key: usize) {
+            // Drop our reference, as an executor does: keeping it would be a task -> scheduler
+            // -> task cycle.
+            self.1.lock().unwrap().retain(|task| task.key() != key);
             self.0.release(key);
         }
     }
@@ -168,5 +171,6 @@ fn a_registered_task_gets_its_key_back_at_release() {
     open(&gate);
     sched.0.run_all();
     assert_eq!(*sched.0.released.lock().unwrap(), [41]);
+    assert!(sched.1.lock().unwrap().is_empty());
     assert_eq!(block_on::block_on(handle), 3);
 }
