@@ -25,7 +25,8 @@
 //!
 //! Before each group, a short interleaved pass (every implementation in turn, several rounds)
 //! prints medians, ours over the fastest peer, and paired ratios that the load drifting during
-//! the sequential criterion runs cannot bias.
+//! the sequential criterion runs cannot bias (skipped under `--profile-time`, or with
+//! `EXECUTOR_BENCH_INTERLEAVED=0`).
 //!
 //! Before the timed runs, `executor/bytes_per_pending_task` spawns [`PENDING`] tasks that stay
 //! pending after their first poll, and prints the live heap bytes and allocations per task for
@@ -547,6 +548,13 @@ fn interleaved(name: &str, w: Workload, rounds: usize, imps: &[Imp<'_>]) {
     );
 }
 
+/// Whether to run the interleaved passes: not under `--profile-time` (a profile should see only
+/// the filtered benchmark), nor with `EXECUTOR_BENCH_INTERLEAVED=0`.
+fn interleaving_wanted() -> bool {
+    std::env::var_os("EXECUTOR_BENCH_INTERLEAVED").is_none_or(|v| v != "0")
+        && !std::env::args().any(|a| a == "--profile-time")
+}
+
 /// Runs every workload in its group `executor/<workload><suffix>`: first the interleaved pass,
 /// then each implementation under criterion. `imps[0]` is ours.
 fn run_groups(c: &mut Criterion, suffix: &str, imps: &[Imp<'_>]) {
@@ -555,8 +563,10 @@ fn run_groups(c: &mut Criterion, suffix: &str, imps: &[Imp<'_>]) {
         for (_, run) in imps {
             run(w); // lets thread-locals, lazy state and queues settle
         }
-        let rounds = (Duration::from_millis(400).as_nanos() / w.run_time().as_nanos()) as usize;
-        interleaved(&name, w, rounds.clamp(8, 60), imps);
+        if interleaving_wanted() {
+            let rounds = (Duration::from_millis(400).as_nanos() / w.run_time().as_nanos()) as usize;
+            interleaved(&name, w, rounds.clamp(8, 60), imps);
+        }
         let mut g = c.benchmark_group(name);
         g.throughput(Throughput::Elements(w.elements()))
             .sample_size(10)
