@@ -182,8 +182,13 @@ impl Sleep {
 /// Cancels a shared entry: takes its insert back if the driver has not seen it yet, else
 /// marks it cancelled and, if the driver's wheel holds it, sends a cancel op.
 fn withdraw(entry: Arc<Entry>) {
+    let state = entry.state();
+    if state == FIRED {
+        // Done: the driver has taken the waker and let go of the entry (or is about to).
+        return;
+    }
     let driver = driver();
-    if entry.state() == QUEUED && driver.take_back(&entry) {
+    if state == QUEUED && driver.take_back(&entry) {
         return;
     }
     // The waker is user code: drop it here rather than wherever the entry is finally freed,
