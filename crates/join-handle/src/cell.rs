@@ -35,7 +35,7 @@ use futures_task::ArcWake;
 
 use crate::error::JoinError;
 use crate::state::{
-    CANCELLED, COMPLETE, CONSUMED, HANDLE, INITIAL, JOIN_WAKER, RUNNING, SCHEDULED,
+    CANCELLED, COMPLETE, CONSUMED, FAILED, HANDLE, INITIAL, JOIN_WAKER, RUNNING, SCHEDULED,
 };
 use crate::sync::{AtomicU32, Ordering, UnsafeCell};
 use crate::{Runnable, Schedule, TaskRef};
@@ -49,7 +49,8 @@ const NO_KEY: u32 = u32::MAX;
 /// [`crate::state`]), so a discriminant would only repeat it, at 8 bytes per task.
 union Slot<F: Future> {
     future: ManuallyDrop<F>,
-    result: ManuallyDrop<Result<F::Output, JoinError>>,
+    output: ManuallyDrop<F::Output>,
+    error: ManuallyDrop<JoinError>,
 }
 
 /// Where a task's future may be polled and dropped.
@@ -166,11 +167,18 @@ where
     /// The task is `COMPLETE`, not `CONSUMED`, and the caller is the side the completion
     /// handed the result to.
     unsafe fn take_result(&self) -> Result<F::Output, JoinError> {
-        // SAFETY: by the caller's contract the slot holds the result and it is ours; setting
-        // `CONSUMED` records that it no longer does.
-        let result = unsafe { self.stage(|slot| ManuallyDrop::take(&mut slot.result)) };
-        self.state.fetch_or(CONSUMED, Ordering::AcqRel);
-        result
+        let prev = self.state.fetch_or(CONSUMED, Ordering::AcqRel);
+        // SAFETY: by the caller's contract the slot holds the result and it is ours; `FAILED`
+        // (set with `COMPLETE`) says which field; `CONSUMED` now records that it is gone.
+        unsafe {
+            self.stage(|slot| {
+                if prev & FAILED != 0 {
+                    Err(ManuallyDrop::take(&mut slot.error))
+                } else {
+                    Ok(ManuallyDrop::take(&mut slot.output))
+                }
+            })
+        }
     }
 
     /// Runs `f` on the join waker field, exclusively.
@@ -221,13 +229,19 @@ where
 
     /// Publishes the result. The caller holds `RUNNING` and the future is gone.
     fn complete(&self, result: Result<F::Output, JoinError>) {
+        let failed = if result.is_err() { FAILED } else { 0 };
         // SAFETY: the caller holds `RUNNING` and has dropped the future; writing a union field
-        // drops nothing, so this only fills the empty slot.
-        unsafe { self.stage(|slot| slot.result = ManuallyDrop::new(result)) };
+        // drops nothing, so this only fills the empty slot. `FAILED` records which field.
+        unsafe {
+            self.stage(|slot| match result {
+                Ok(output) => slot.output = ManuallyDrop::new(output),
+                Err(error) => slot.error = ManuallyDrop::new(error),
+            })
+        };
         let prev = self
             .state
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
-                Some((s | COMPLETE) & !RUNNING)
+                Some((s | COMPLETE | failed) & !RUNNING)
             })
             .expect("the closure always returns Some");
         if prev & HANDLE == 0 {
@@ -282,8 +296,10 @@ impl<F: Future, S, L: Locality> Drop for Cell<F, S, L> {
             unsafe {
                 if holds_future {
                     ManuallyDrop::drop(&mut (*slot).future);
+                } else if state & FAILED != 0 {
+                    ManuallyDrop::drop(&mut (*slot).error);
                 } else {
-                    ManuallyDrop::drop(&mut (*slot).result);
+                    ManuallyDrop::drop(&mut (*slot).output);
                 }
             }
         });
@@ -505,5 +521,35 @@ where
 
     fn wake(self: Arc<Self>) {
         Self::wake_by_ref(&self);
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    struct Nothing;
+    impl Schedule for Nothing {
+        fn schedule(&self, _: Runnable) {}
+        fn release(&self, _: usize) {}
+    }
+
+    /// A future of 16 bytes, like one that keeps its waker.
+    struct Sixteen(#[allow(dead_code)] Option<Waker>);
+    impl Future for Sixteen {
+        type Output = ();
+        fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+            Poll::Pending
+        }
+    }
+
+    #[test]
+    fn a_send_task_costs_its_future_plus_32_bytes() {
+        // state + key (8), join waker (16), scheduler (here 8), the slot (max of future,
+        // output and error: 16). The `Arc` adds its two counts (16) to the allocation.
+        assert_eq!(
+            std::mem::size_of::<Cell<Sixteen, Arc<Nothing>, Anywhere>>(),
+            8 + 16 + 8 + 16
+        );
     }
 }

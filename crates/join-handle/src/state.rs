@@ -13,6 +13,7 @@
 //! | `HANDLE`    | spawn (the handle starts alive)          | dropping the `JoinHandle`   |
 //! | `JOIN_WAKER`| the handle, after writing its waker      | the handle, to replace it   |
 //! | `CONSUMED`  | whoever takes the output, after `COMPLETE` | never                     |
+//! | `FAILED`    | the completer, together with `COMPLETE`  | never                       |
 //!
 //! Rules that follow:
 //!
@@ -24,7 +25,8 @@
 //! * A wake of a `COMPLETE` task does nothing.
 //! * Which value the cell's slot holds follows from the state: the future before `COMPLETE`
 //!   (except, for the `RUNNING` holder alone, between dropping it and storing the result),
-//!   the result between `COMPLETE` and `CONSUMED`, nothing after `CONSUMED`.
+//!   the result between `COMPLETE` and `CONSUMED` (the error if `FAILED`, else the output),
+//!   nothing after `CONSUMED`.
 //! * `COMPLETE` is set only after the future has been dropped, so a finished handle means the
 //!   future's destructor has run.
 //! * The join waker field belongs to the handle while `JOIN_WAKER` is clear and the task is
@@ -51,6 +53,9 @@ pub(crate) const JOIN_WAKER: u32 = 1 << 5;
 
 /// The output has been taken out of the cell (by the handle, or dropped by the completer).
 pub(crate) const CONSUMED: u32 = 1 << 6;
+
+/// Set with `COMPLETE` when the result is an error (panic or cancellation), not an output.
+pub(crate) const FAILED: u32 = 1 << 7;
 
 /// The state of a freshly spawned task: queued once, its handle alive.
 pub(crate) const INITIAL: u32 = SCHEDULED | HANDLE;

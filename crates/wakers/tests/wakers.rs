@@ -97,6 +97,7 @@ fn a_million_cross_thread_unparks_lose_nothing() {
 }
 
 #[test]
+#[allow(clippy::waker_clone_wake)] // deliberately: a clone of the no-op waker is woken by value
 fn noop_waker_does_nothing() {
     let waker = noop_waker();
     waker.wake_by_ref();
@@ -104,6 +105,7 @@ fn noop_waker_does_nothing() {
 }
 
 #[test]
+#[allow(clippy::waker_clone_wake)] // deliberately: a clone must call the same function
 fn waker_fn_runs_once_per_wake() {
     let calls = Arc::new(AtomicUsize::new(0));
     let calls2 = calls.clone();
