@@ -91,7 +91,15 @@ impl Sleepers {
         match woken {
             Some((_, unparker)) => unparker.unpark(),
             // The sleeper left on its own meanwhile: nobody is on the way.
-            None => self.notified.store(false, Ordering::SeqCst),
+            None => {
+                self.notified.store(false, Ordering::SeqCst);
+                // A runner may have registered after our pop, and a push in between may have
+                // skipped its wake-up because of us: look again.
+                fence(Ordering::SeqCst);
+                if self.count.load(Ordering::Relaxed) != 0 {
+                    self.notify_one_slow();
+                }
+            }
         }
     }
 
@@ -203,12 +211,14 @@ mod loom_tests {
         }
 
         /// `runner::run`: run tasks until none is left; park through `Sleepers` when the
-        /// queue is empty (register, check again, park, unregister).
+        /// queue is empty (register, check again, park, unregister). The first pop after a
+        /// push woke us passes the wake-up on if more tasks wait (`runner::next`).
         fn run(&self) {
             let parker = Parker::new();
             let id = self.sleepers.new_id();
+            let mut woken_by_push = false;
             loop {
-                while self.pop() {
+                while self.next(&mut woken_by_push) {
                     if self.left.fetch_sub(1, Ordering::AcqRel) == 1 {
                         self.sleepers.notify_all();
                     }
@@ -222,15 +232,27 @@ mod loom_tests {
                 if !ready {
                     parker.park();
                 }
-                self.sleepers.unregister(id);
+                woken_by_push = self.sleepers.unregister(id);
             }
+        }
+
+        fn next(&self, woken_by_push: &mut bool) -> bool {
+            if !self.pop() {
+                return false;
+            }
+            if std::mem::take(woken_by_push) && self.queued.load(Ordering::Acquire) != 0 {
+                self.sleepers.notify_one();
+            }
+            true
         }
     }
 
-    fn model(f: impl Fn() + Sync + Send + 'static) {
+    /// Checks `f` with at most `preemptions` preemptions per execution, unless
+    /// `LOOM_MAX_PREEMPTIONS` says otherwise.
+    fn model(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
         let mut builder = loom::model::Builder::new();
         if builder.preemption_bound.is_none() {
-            builder.preemption_bound = Some(2);
+            builder.preemption_bound = Some(preemptions);
         }
         builder.check(f);
     }
@@ -239,7 +261,7 @@ mod loom_tests {
     /// wakes and runs it.
     #[test]
     fn loom_push_races_sleep() {
-        model(|| {
+        model(2, || {
             let model = Model::new(1);
             let pusher = {
                 let model = model.clone();
@@ -255,7 +277,7 @@ mod loom_tests {
     /// sleeps, and both runners return once every task ran.
     #[test]
     fn loom_two_runners_two_pushes() {
-        model(|| {
+        model(2, || {
             let model = Model::new(2);
             let pusher = {
                 let model = model.clone();
@@ -271,6 +293,28 @@ mod loom_tests {
             model.run();
             other.join().unwrap();
             pusher.join().unwrap();
+            assert_eq!(model.left.load(Ordering::Acquire), 0);
+        });
+    }
+
+    /// One runner, two pushers: a push that skips its wake-up because another one is on its
+    /// way must not be stranded when that other wake-up finds nobody to wake (the runner left
+    /// the list on its own, then registered again). The losing interleaving needs four
+    /// preemptions, so this model gets four.
+    #[test]
+    fn loom_two_pushers_one_runner() {
+        model(4, || {
+            let model = Model::new(2);
+            let pushers: Vec<_> = (0..2)
+                .map(|_| {
+                    let model = model.clone();
+                    thread::spawn(move || model.push())
+                })
+                .collect();
+            model.run();
+            for pusher in pushers {
+                pusher.join().unwrap();
+            }
             assert_eq!(model.left.load(Ordering::Acquire), 0);
         });
     }
