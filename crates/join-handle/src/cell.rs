@@ -168,11 +168,21 @@ where
     /// handed the result to.
     unsafe fn take_result(&self) -> Result<F::Output, JoinError> {
         let prev = self.state.fetch_or(CONSUMED, Ordering::AcqRel);
-        // SAFETY: by the caller's contract the slot holds the result and it is ours; `FAILED`
-        // (set with `COMPLETE`) says which field; `CONSUMED` now records that it is gone.
+        // SAFETY: the caller's contract, and `FAILED` (set with `COMPLETE`) says which field.
+        unsafe { self.read_result(prev & FAILED != 0) }
+    }
+
+    /// Moves the result out of the slot, leaving it logically empty.
+    ///
+    /// # Safety
+    ///
+    /// The slot holds the result, `failed` says which field, the caller owns it, and the
+    /// state says (or is made to say) `CONSUMED` so that nobody reads it again.
+    unsafe fn read_result(&self, failed: bool) -> Result<F::Output, JoinError> {
+        // SAFETY: the caller's contract.
         unsafe {
             self.stage(|slot| {
-                if prev & FAILED != 0 {
+                if failed {
                     Err(ManuallyDrop::take(&mut slot.error))
                 } else {
                     Ok(ManuallyDrop::take(&mut slot.output))
@@ -238,16 +248,19 @@ where
                 Err(error) => slot.error = ManuallyDrop::new(error),
             })
         };
+        // Publish, and if the handle is gone, consume the result in the same step.
         let prev = self
             .state
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
-                Some((s | COMPLETE | failed) & !RUNNING)
+                let consumed = if s & HANDLE == 0 { CONSUMED } else { 0 };
+                Some((s | COMPLETE | failed | consumed) & !RUNNING)
             })
             .expect("the closure always returns Some");
         if prev & HANDLE == 0 {
             // Nobody will ever take the output: drop it here, where the task ran.
-            // SAFETY: `HANDLE` was clear when we set `COMPLETE`, so the result is ours.
-            let result = unsafe { self.take_result() };
+            // SAFETY: `HANDLE` was clear when we set `COMPLETE`, so the result is ours; we
+            // set `CONSUMED` with `COMPLETE`, so no one else will touch it.
+            let result = unsafe { self.read_result(failed != 0) };
             let _ = catch_unwind(AssertUnwindSafe(move || drop(result)));
         } else if prev & JOIN_WAKER != 0 {
             let _ = catch_unwind(AssertUnwindSafe(|| {
