@@ -6,8 +6,17 @@ use std::process::ExitCode;
 use xtask::cli::{self, Command};
 use xtask::verify::{self, table};
 
+mod asan;
+mod leaks;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // Self-contained commands (see their modules): `cargo xtask leaks`, `cargo xtask asan`.
+    match args.first().map(String::as_str) {
+        Some("leaks") => return leaks::run(&args[1..]),
+        Some("asan") => return asan::run(&args[1..]),
+        _ => {}
+    }
     let command = match cli::parse(&args) {
         Ok(c) => c,
         Err(e) => {
