@@ -91,9 +91,22 @@ impl ArcWake for MainWaker {
     }
 }
 
+/// Passes a wake-up on when a `block_on` call leaves with tasks still queued: a push may have
+/// picked this thread to wake (it was a listed sleeper), and the thread is not coming back.
+struct PassOnWake<'a>(&'a Shared);
+
+impl Drop for PassOnWake<'_> {
+    fn drop(&mut self) {
+        if !self.0.queue.is_empty() {
+            self.0.sleepers.notify_one();
+        }
+    }
+}
+
 /// Runs tasks on this thread until `future` completes, polling `future` only when woken.
 pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output {
     let _enter = Enter::new(shared);
+    let _pass_on = PassOnWake(shared);
     let parker = Parker::new();
     let id = shared.sleepers.new_id();
     let main = Arc::new(MainWaker {

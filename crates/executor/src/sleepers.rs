@@ -318,4 +318,42 @@ mod loom_tests {
             assert_eq!(model.left.load(Ordering::Acquire), 0);
         });
     }
+
+    /// A runner that leaves after its wake-up (a `block_on` whose future completed) must pass
+    /// a push's wake-up on (`runner::PassOnWake`): the push may have picked it, and the other
+    /// runner would sleep with the task queued.
+    #[test]
+    fn loom_leaving_runner_passes_the_wake_on() {
+        model(3, || {
+            let model = Model::new(1);
+            let leaver_parker = Parker::new();
+            let leaver_unparker = leaver_parker.unparker();
+            let leaver = {
+                let model = model.clone();
+                thread::spawn(move || {
+                    let id = model.sleepers.new_id();
+                    model.sleepers.register(id, leaver_parker.unparker());
+                    if model.queued.load(Ordering::Acquire) == 0 {
+                        leaver_parker.park();
+                    }
+                    model.sleepers.unregister(id);
+                    // Its own future is done: it leaves without running tasks.
+                    if model.queued.load(Ordering::Acquire) != 0 {
+                        model.sleepers.notify_one();
+                    }
+                })
+            };
+            let pusher = {
+                let model = model.clone();
+                thread::spawn(move || {
+                    model.push();
+                    leaver_unparker.unpark(); // the leaver's own future is woken too
+                })
+            };
+            model.run();
+            leaver.join().unwrap();
+            pusher.join().unwrap();
+            assert_eq!(model.left.load(Ordering::Acquire), 0);
+        });
+    }
 }

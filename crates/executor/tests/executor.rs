@@ -483,3 +483,37 @@ fn executor_and_handles_are_send_and_sync() {
     fn send<T: Send>(_: &T) {}
     send(&yield_now());
 }
+
+#[test]
+fn a_block_on_caller_that_leaves_does_not_strand_queued_tasks() {
+    // One worker and many short block_on calls from this thread: a push may pick the
+    // block_on thread as the sleeper to wake just as its future completes. The tasks must
+    // still all run (on the worker), without anyone calling block_on again.
+    let ex = Executor::builder().worker_threads(1).build();
+    let done = Arc::new(AtomicUsize::new(0));
+    for _ in 0..2_000 {
+        let d = done.clone();
+        let (tx, rx) = mpsc::channel::<Waker>();
+        ex.spawn(async move {
+            yield_now().await;
+            d.fetch_add(1, Ordering::SeqCst);
+        });
+        let mut sent = false;
+        ex.block_on(poll_fn(move |cx| {
+            if sent {
+                return Poll::Ready(());
+            }
+            sent = true;
+            tx.send(cx.waker().clone()).unwrap();
+            let waker = rx.recv().unwrap();
+            thread::spawn(move || waker.wake());
+            Poll::Pending
+        }));
+    }
+    let d = done.clone();
+    within(LIMIT, move || {
+        while d.load(Ordering::SeqCst) < 2_000 {
+            thread::sleep(Duration::from_millis(1));
+        }
+    });
+}
