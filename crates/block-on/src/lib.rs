@@ -25,8 +25,14 @@
 //! # Where it sits
 //!
 //! ```text
-//! executor ── join-handle ── block-on ── wakers
+//! executor ──┬── join-handle          (the task cell and JoinHandle)
+//!            └── wakers               (Parker, WakerSlot, test wakers)
+//! block-on ───── wakers
+//! timers ─────── wakers
 //! ```
+//!
+//! `block_on` drives one future; the `executor` crate's `Executor::block_on` also runs
+//! spawned tasks while it waits.
 
 use std::cell::{Cell, OnceCell};
 use std::future::Future;

@@ -33,8 +33,10 @@
 //! # Where it sits
 //!
 //! ```text
-//! executor ── join-handle ── wakers
-//!          └─ block-on ───── wakers
+//! executor ──┬── join-handle          (the task cell and JoinHandle)
+//!            └── wakers               (Parker, WakerSlot, test wakers)
+//! block-on ───── wakers
+//! timers ─────── wakers
 //! ```
 
 mod current;

@@ -55,7 +55,7 @@ impl<T> JoinHandle<T> {
     /// [`is_cancelled`](JoinError::is_cancelled) is true. Aborting a finished task does
     /// nothing: its output stays available.
     ///
-    /// A task of a [`LocalExecutor`](https://docs.rs/executor) is dropped by its own thread
+    /// A task of the `executor` crate's `LocalExecutor` is dropped by its own thread
     /// when that thread next runs the executor.
     ///
     /// ```

@@ -33,8 +33,13 @@
 //! # Where it sits
 //!
 //! ```text
-//! executor ── join-handle ── wakers
+//! executor ──┬── join-handle          (the task cell and JoinHandle)
+//!            └── wakers               (Parker, WakerSlot, test wakers)
+//! block-on ───── wakers
+//! timers ─────── wakers
 //! ```
+//!
+//! It depends on nothing of ours: any executor can use it through [`Schedule`].
 
 mod cell;
 mod error;

@@ -37,7 +37,10 @@
 //! # Where it sits
 //!
 //! ```text
-//! executor ── join-handle ── block-on ── wakers      timers ── wakers
+//! executor ──┬── join-handle          (the task cell and JoinHandle)
+//!            └── wakers               (Parker, WakerSlot, test wakers)
+//! block-on ───── wakers
+//! timers ─────── wakers
 //! ```
 //!
 //! `timers` depends only on `wakers` (for the driver's `Parker` and the timer's `WakerSlot`),

@@ -13,10 +13,13 @@
 //! # Where it sits
 //!
 //! ```text
-//! executor ── join-handle ── block-on ── wakers      timers ── wakers
+//! executor ──┬── join-handle          (the task cell and JoinHandle)
+//!            └── wakers               (Parker, WakerSlot, test wakers)
+//! block-on ───── wakers
+//! timers ─────── wakers
 //! ```
 //!
-//! Every other crate of the workspace depends on this one; this one depends on nothing of ours.
+//! `block-on`, `executor` and `timers` build on this crate; it depends on nothing of ours.
 //!
 //! # Example: a hand-written `block_on`
 //!
