@@ -135,7 +135,9 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         Ok(output) => output,
         // Called from a thread-local destructor after ours was torn down: use a fresh parker.
         Err(_) => drive(
-            future.take().expect("not polled when the thread-local was gone"),
+            future
+                .take()
+                .expect("not polled when the thread-local was gone"),
             &Parker::new(),
         ),
     }

@@ -177,7 +177,10 @@ fn deep_nesting_beyond_the_cache_works() {
             block_on(async move { nest(level - 1) + 1 })
         }
     }
-    assert_eq!(nest(block_on::MAX_CACHED_DEPTH * 2), block_on::MAX_CACHED_DEPTH * 2);
+    assert_eq!(
+        nest(block_on::MAX_CACHED_DEPTH * 2),
+        block_on::MAX_CACHED_DEPTH * 2
+    );
 }
 
 #[test]
