@@ -182,6 +182,9 @@ fn slot_register_racing_wake_loses_no_wake_up() {
             assert!(parker.park_timeout(Duration::from_secs(10)), "lost wake-up");
         }
         t.join().unwrap();
-        assert!(start.elapsed() < Duration::from_secs(120), "too slow: bounded test");
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "too slow: bounded test"
+        );
     }
 }
