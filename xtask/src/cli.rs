@@ -8,6 +8,8 @@ use crate::{bench, spec, verify};
 pub const USAGE: &str = "\
 usage: cargo xtask verify [--quick] [--only <id>] [--json <file>] [--specs <dir>]
        cargo xtask bench [--suite <block_on|executor|timers>] [--report-only] [-- <criterion args>]
+       cargo xtask leaks
+       cargo xtask asan
 
 verify   run every lesson exercise against our crates and check it against its spec
          --quick        durations scaled by 0.1 (for CI)
@@ -15,7 +17,10 @@ verify   run every lesson exercise against our crates and check it against its s
          --json <file>  also write the rows as JSON
          --specs <dir>  read the specs from another directory (default: xtask/specs)
 bench    cargo bench -p benches, then target/bench-report/{report.md,ratios.svg}
-         --suite <name> one suite; any other argument goes to criterion";
+         --suite <name> one suite; any other argument goes to criterion
+leaks    run benches/examples/leak_scenarios under valgrind memcheck; fail on any byte
+         definitely or indirectly lost
+asan     run the workspace's tests under AddressSanitizer (cargo +nightly; skipped without it)";
 
 /// A parsed command line.
 #[derive(Debug, Clone)]

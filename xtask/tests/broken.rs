@@ -46,7 +46,7 @@ fn row<'a>(rows: &'a [(String, Row)], measure: &str) -> &'a Row {
 }
 
 #[test]
-fn busy_block_on_fails_exercise_1_on_polls_and_cpu() {
+fn busy_block_on_fails_exercise_1_on_polls() {
     let rows = judged("5.1", 1.0, |ctx| ex1_block_on::measure(&BusyBlockOn, ctx));
     assert_eq!(
         row(&rows, "output").status,
@@ -57,8 +57,10 @@ fn busy_block_on_fails_exercise_1_on_polls_and_cpu() {
     assert_eq!(polls.status, Status::Fail);
     let n: u64 = polls.measured.parse().expect("the poll count is shown");
     assert!(n > 6, "{n}");
+    // The CPU row is measured and shown, but not asserted here: over this ~0.1 s wait a
+    // busy loop that yields can be descheduled enough on a loaded 2-core machine to stay
+    // under 5 ms (seen: 2.7 ms). Exercise 3's longer wait checks CPU below.
     let cpu = row(&rows, "thread_cpu");
-    assert_eq!(cpu.status, Status::Fail, "{cpu:?}");
     assert!(cpu.measured.ends_with(" ms"), "{}", cpu.measured);
 }
 
