@@ -5,23 +5,59 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::sync::Arc;
 
-use join_handle::JoinHandle;
+use join_handle::{JoinHandle, Runnable};
 
+use crate::injector::LocalQueue;
 use crate::shared::Shared;
 
-thread_local! {
-    static CURRENT: RefCell<Option<Arc<Shared>>> = const { RefCell::new(None) };
+/// The executor driving this thread, and the local queue of the runner loop doing it.
+struct Current {
+    shared: Arc<Shared>,
+    local: Arc<LocalQueue>,
 }
 
-/// Makes `shared` the current executor until the guard drops (then the previous one is back).
+thread_local! {
+    static CURRENT: RefCell<Option<Current>> = const { RefCell::new(None) };
+}
+
+/// Makes `shared` the current executor, with `local` as this thread's run queue for it,
+/// until the guard drops (then the previous one is back).
 pub(crate) struct Enter {
-    previous: Option<Arc<Shared>>,
+    previous: Option<Current>,
 }
 
 impl Enter {
-    pub(crate) fn new(shared: &Arc<Shared>) -> Enter {
-        let previous = CURRENT.with(|c| c.replace(Some(shared.clone())));
+    pub(crate) fn new(shared: &Arc<Shared>, local: &Arc<LocalQueue>) -> Enter {
+        let current = Current {
+            shared: shared.clone(),
+            local: local.clone(),
+        };
+        let previous = CURRENT.with(|c| c.replace(Some(current)));
         Enter { previous }
+    }
+}
+
+/// Pushes `runnable` onto the local queue of the runner loop on this thread, if that loop
+/// drives `shared`, and returns how many tasks that queue now holds. Gives the runnable back
+/// otherwise (another thread, another executor, or a full local queue).
+#[inline]
+pub(crate) fn push_local(shared: &Shared, runnable: Runnable) -> Result<usize, Runnable> {
+    let mut runnable = Some(runnable);
+    let pushed = CURRENT.try_with(|c| match &*c.borrow() {
+        Some(current) if std::ptr::eq(&*current.shared, shared) => {
+            let r = runnable.take().expect("taken once");
+            current
+                .local
+                .push(r)
+                .map(|()| current.local.len())
+                .map_err(Some)
+        }
+        _ => Err(None),
+    });
+    match pushed {
+        Ok(Ok(len)) => Ok(len),
+        Ok(Err(Some(r))) => Err(r),
+        _ => Err(runnable.take().expect("not pushed")),
     }
 }
 
@@ -59,7 +95,7 @@ where
     F::Output: Send + 'static,
 {
     CURRENT.with(|c| match &*c.borrow() {
-        Some(shared) => shared.spawn(future),
+        Some(current) => current.shared.spawn(future),
         None => panic!(
             "executor::spawn called outside of an executor: call it from code driven by \
              Executor::run, Executor::block_on, a worker thread, or a LocalExecutor"
@@ -92,8 +128,8 @@ where
     F::Output: 'static,
 {
     CURRENT.with(|c| match &*c.borrow() {
-        Some(shared) if shared.owner == Some(std::thread::current().id()) => {
-            shared.spawn_local(future)
+        Some(current) if current.shared.owner == Some(std::thread::current().id()) => {
+            current.shared.spawn_local(future)
         }
         _ => panic!(
             "executor::spawn_local called outside of a LocalExecutor: call it from code driven \

@@ -17,6 +17,13 @@ use join_handle::Runnable;
 /// Entries in the preallocated ring: 24 KiB per executor on 64-bit targets.
 pub(crate) const RING_CAPACITY: usize = 1024;
 
+/// Entries in a runner's local queue (6 KiB); a full local queue spills into the injector.
+pub(crate) const LOCAL_CAPACITY: usize = 256;
+
+/// A runner loop's own queue: where tasks woken or spawned on its thread go, so that two
+/// runners do not fight over one queue's ends. Other runners steal from it when idle.
+pub(crate) type LocalQueue = ArrayQueue<Runnable>;
+
 #[derive(Debug)]
 pub(crate) struct Injector {
     ring: ArrayQueue<Runnable>,

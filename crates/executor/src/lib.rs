@@ -14,15 +14,18 @@
 //!
 //! * A task is one allocation (the cell from the `join-handle` crate): state word, future,
 //!   then output, join waker, and a handle to the executor.
-//! * Runnable tasks wait in one lock-free FIFO injector (crossbeam's `ArrayQueue`, spilling
-//!   into a `SegQueue`). A task's
-//!   waker pushes it there, at most once however often it is woken, never while it runs (a
-//!   wake during a poll re-queues it after the poll), and never after it finished.
+//! * Runnable tasks wait in lock-free FIFO queues: one injector (crossbeam's `ArrayQueue`,
+//!   spilling into a `SegQueue`) for tasks from outside, and one local queue per runner
+//!   thread for tasks woken or spawned on it, which idle runners steal from. A task's waker
+//!   queues it at most once however often it is woken, never while it runs (a wake during a
+//!   poll re-queues it after the poll), and never after it finished.
 //! * Any number of threads drive the executor: callers of [`Executor::run`] and
 //!   [`Executor::block_on`], and owned worker threads ([`Executor::builder`]). A thread with no
-//!   work parks; a push wakes exactly one parked thread, never all of them.
-//! * FIFO order is the fairness rule: a task that wakes itself goes to the back of the queue,
-//!   so it cannot starve the others.
+//!   work parks; a push wakes at most one parked thread, never all of them, and none while
+//!   another woken one is on its way.
+//! * FIFO order is the fairness rule: a task that wakes itself goes to the back of its
+//!   queue, so it cannot starve the others; runners look at the injector first, and at their
+//!   own queue first every 61st time.
 //! * Panics in tasks are caught and handed to the task's [`JoinHandle`]; the executor and the
 //!   other tasks carry on.
 //! * Dropping an executor drops every live task's future; later wakes of those tasks do

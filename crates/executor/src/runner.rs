@@ -1,8 +1,12 @@
 //! The loops that drive tasks: until no task is alive (`run`), until a future completes
 //! (`block_on`), or until shutdown (worker threads).
 //!
-//! Each pops runnables from the injector and runs them. With nothing to run, it parks through
-//! [`Sleepers`](crate::sleepers::Sleepers): register, check again, park. It never spins.
+//! Each is a [`Runner`]: it has a local queue for the tasks woken or spawned on its thread,
+//! takes work from the injector, its own queue, or (when both are empty) half of another
+//! runner's queue, and parks through [`Sleepers`](crate::sleepers::Sleepers) when there is
+//! none anywhere: register, check again, park. It never spins. When a runner leaves, its
+//! local tasks move to the injector, and if tasks are queued it passes a wake-up on (a push
+//! may have picked it as the sleeper to wake, and it is not coming back).
 
 use std::future::Future;
 use std::pin::pin;
@@ -11,69 +15,111 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use futures_task::ArcWake;
+use join_handle::Runnable;
 use wakers::{Parker, Unparker};
 
 use crate::current::Enter;
+use crate::injector::LocalQueue;
 use crate::shared::Shared;
 
 /// How many tasks `block_on` runs between two polls of its own future when that future keeps
 /// waking itself: enough to amortise the poll, few enough to keep it responsive.
 const BLOCK_ON_BATCH: usize = 64;
 
-/// Parks until `ready()` holds or someone unparks us. Registers as a sleeper first, so that a
-/// push after our last look at the queue wakes us. Returns whether a push woke us.
-fn sleep(shared: &Shared, parker: &Parker, id: usize, ready: impl Fn() -> bool) -> bool {
-    shared.sleepers.register(id, parker.unparker());
-    if !ready() {
-        parker.park();
-    }
-    shared.sleepers.unregister(id)
+/// Every this many pops a runner looks at its own queue before the injector.
+const LOCAL_FIRST_INTERVAL: u32 = 61;
+
+/// One thread's loop over one executor's tasks.
+struct Runner<'a> {
+    shared: &'a Arc<Shared>,
+    local: Arc<LocalQueue>,
+    parker: Parker,
+    id: usize,
+    tick: u32,
+    /// A push woke us and we have not taken a task since: pass the wake-up on if more wait.
+    woken_by_push: bool,
+    _enter: Enter,
 }
 
-/// Pops the next task. The first pop after a push woke us passes the wake-up on when more
-/// tasks are waiting, so that a batch spreads over the sleeping runners one wake at a time.
-#[inline]
-fn next(shared: &Shared, woken_by_push: &mut bool) -> Option<join_handle::Runnable> {
-    let runnable = shared.queue.pop()?;
-    if std::mem::take(woken_by_push) && !shared.queue.is_empty() {
-        shared.sleepers.notify_one();
+impl<'a> Runner<'a> {
+    fn new(shared: &'a Arc<Shared>) -> Runner<'a> {
+        let local = shared.add_runner();
+        let _enter = Enter::new(shared, &local);
+        Runner {
+            shared,
+            local,
+            parker: Parker::new(),
+            id: shared.sleepers.new_id(),
+            tick: 0,
+            woken_by_push: false,
+            _enter,
+        }
     }
-    Some(runnable)
+
+    /// The next task to run, from the injector, our own queue, or another runner's.
+    #[inline]
+    fn next(&mut self) -> Option<Runnable> {
+        self.tick = self.tick.wrapping_add(1);
+        let shared = self.shared;
+        let found = if self.tick.is_multiple_of(LOCAL_FIRST_INTERVAL) {
+            self.local.pop().or_else(|| shared.queue.pop())
+        } else {
+            shared.queue.pop().or_else(|| self.local.pop())
+        };
+        let runnable = match found {
+            Some(runnable) => runnable,
+            None => shared.steal(&self.local, self.tick as usize)?,
+        };
+        if std::mem::take(&mut self.woken_by_push) && shared.has_work() {
+            shared.sleepers.notify_one();
+        }
+        Some(runnable)
+    }
+
+    /// Parks until `ready()` holds or someone unparks us. Registers as a sleeper first, so
+    /// that a push after our last look at the queues wakes us.
+    fn sleep(&mut self, ready: impl Fn() -> bool) {
+        let sleepers = &self.shared.sleepers;
+        sleepers.register(self.id, self.parker.unparker());
+        if !ready() {
+            self.parker.park();
+        }
+        self.woken_by_push = sleepers.unregister(self.id);
+    }
+}
+
+impl Drop for Runner<'_> {
+    fn drop(&mut self) {
+        self.shared.remove_runner(&self.local);
+        if self.shared.has_work() {
+            self.shared.sleepers.notify_one();
+        }
+    }
 }
 
 /// Runs tasks on this thread until no spawned task is alive.
 pub(crate) fn run(shared: &Arc<Shared>) {
-    let _enter = Enter::new(shared);
-    let parker = Parker::new();
-    let id = shared.sleepers.new_id();
-    let mut woken_by_push = false;
+    let mut runner = Runner::new(shared);
     loop {
-        while let Some(runnable) = next(shared, &mut woken_by_push) {
+        while let Some(runnable) = runner.next() {
             runnable.run();
         }
         if shared.is_idle() {
             return;
         }
-        woken_by_push = sleep(shared, &parker, id, || {
-            !shared.queue.is_empty() || shared.is_idle()
-        });
+        runner.sleep(|| shared.has_work() || shared.is_idle());
     }
 }
 
 /// A worker thread's loop: runs tasks until the executor stops its workers.
 pub(crate) fn work(shared: Arc<Shared>) {
-    let _enter = Enter::new(&shared);
-    let parker = Parker::new();
-    let id = shared.sleepers.new_id();
+    let mut runner = Runner::new(&shared);
     let stopping = || shared.stop_workers.load(Ordering::SeqCst);
-    let mut woken_by_push = false;
     while !stopping() {
-        while let Some(runnable) = next(&shared, &mut woken_by_push) {
+        while let Some(runnable) = runner.next() {
             runnable.run();
         }
-        woken_by_push = sleep(&shared, &parker, id, || {
-            !shared.queue.is_empty() || stopping()
-        });
+        runner.sleep(|| shared.has_work() || stopping());
     }
 }
 
@@ -91,32 +137,16 @@ impl ArcWake for MainWaker {
     }
 }
 
-/// Passes a wake-up on when a `block_on` call leaves with tasks still queued: a push may have
-/// picked this thread to wake (it was a listed sleeper), and the thread is not coming back.
-struct PassOnWake<'a>(&'a Shared);
-
-impl Drop for PassOnWake<'_> {
-    fn drop(&mut self) {
-        if !self.0.queue.is_empty() {
-            self.0.sleepers.notify_one();
-        }
-    }
-}
-
 /// Runs tasks on this thread until `future` completes, polling `future` only when woken.
 pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output {
-    let _enter = Enter::new(shared);
-    let _pass_on = PassOnWake(shared);
-    let parker = Parker::new();
-    let id = shared.sleepers.new_id();
+    let mut runner = Runner::new(shared);
     let main = Arc::new(MainWaker {
         woken: AtomicBool::new(true),
-        unparker: parker.unparker(),
+        unparker: runner.parker.unparker(),
     });
     let waker = futures_task::waker_ref(&main);
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
-    let mut woken_by_push = false;
     loop {
         if main.woken.swap(false, Ordering::AcqRel)
             && let Poll::Ready(output) = future.as_mut().poll(&mut cx)
@@ -125,16 +155,14 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         }
         let mut ran = 0;
         while ran < BLOCK_ON_BATCH {
-            let Some(runnable) = next(shared, &mut woken_by_push) else {
+            let Some(runnable) = runner.next() else {
                 break;
             };
             runnable.run();
             ran += 1;
         }
         if ran == 0 {
-            woken_by_push = sleep(shared, &parker, id, || {
-                main.woken.load(Ordering::Acquire) || !shared.queue.is_empty()
-            });
+            runner.sleep(|| main.woken.load(Ordering::Acquire) || shared.has_work());
         }
     }
 }

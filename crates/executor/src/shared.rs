@@ -1,9 +1,14 @@
 //! [`Shared`]: the state every runner, task and waker of one executor shares.
 //!
-//! * `queue`: the injector, a lock-free FIFO (see [`Injector`]). Every
-//!   runnable task is in it exactly once (the task state guarantees that), and every runner
-//!   pops from it. FIFO order is the fairness rule: a task that wakes itself goes behind every
-//!   task that was already waiting.
+//! * `queue`: the injector, a lock-free FIFO (see [`Injector`]), and `locals`: one local
+//!   queue per runner loop. Every runnable task is in exactly one of them, once (the task
+//!   state guarantees that). A task woken or spawned on a runner's thread goes to that
+//!   runner's local queue, anything else to the injector; so two runners do not fight over
+//!   one queue's ends on every yield. Runners take from the injector first (tasks from
+//!   outside, and the FIFO order of lesson 2's round robin), then from their own queue (and
+//!   from their own queue first every 61st time, so neither side starves), then steal half
+//!   of another runner's queue. FIFO order within each queue is the fairness rule: a task that
+//!   wakes itself goes behind every task that was already waiting there.
 //! * `registry`: every task that has gone idle (pending and not queued) at least once and is
 //!   not finished, for shutdown. A live task is always queued, running, or registered, so
 //!   shutdown finds every one of them: registered ones in the registry, queued ones in the
@@ -23,14 +28,18 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::ThreadId;
 
 use join_handle::{JoinHandle, Runnable, Schedule, TaskRef};
+use parking_lot::RwLock;
 
-use crate::injector::Injector;
+use crate::current;
+use crate::injector::{Injector, LOCAL_CAPACITY, LocalQueue};
 use crate::registry::Registry;
 use crate::sleepers::Sleepers;
 
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) queue: Injector,
+    /// The local queues of the runner loops that drive this executor right now.
+    locals: RwLock<Vec<Arc<LocalQueue>>>,
     registry: Registry,
     alive: AtomicUsize,
     pub(crate) sleepers: Sleepers,
@@ -45,6 +54,7 @@ impl Shared {
     pub(crate) fn new(owner: Option<ThreadId>) -> Arc<Shared> {
         Arc::new(Shared {
             queue: Injector::new(),
+            locals: RwLock::new(Vec::new()),
             registry: Registry::default(),
             alive: AtomicUsize::new(0),
             sleepers: Sleepers::default(),
@@ -54,9 +64,22 @@ impl Shared {
         })
     }
 
-    /// Queues a runnable task and wakes one sleeping runner, if any.
+    /// Queues a runnable task (on this thread's runner's local queue if there is one, else on
+    /// the injector) and wakes one sleeping runner, if any and if it has something to take.
     #[inline]
     pub(crate) fn push(&self, runnable: Runnable) {
+        match current::push_local(self, runnable) {
+            // A lone task will be run by this thread's runner, which is awake (it is running
+            // the code that pushed): waking another runner would only make it steal the task
+            // and bounce the work between threads. Two or more: share them.
+            Ok(1) => {}
+            Ok(_) => self.sleepers.notify_one(),
+            Err(runnable) => self.push_global(runnable),
+        }
+    }
+
+    /// Queues a runnable task on the injector and wakes one sleeping runner, if any.
+    fn push_global(&self, runnable: Runnable) {
         self.queue.push(runnable);
         if self.closed.load(Ordering::SeqCst) {
             // The executor is gone: nobody will run this. Cancel what is queued (a no-op for
@@ -67,6 +90,55 @@ impl Shared {
             return;
         }
         self.sleepers.notify_one();
+    }
+
+    /// Whether any queue holds a task: a sleeper's last look before it parks.
+    pub(crate) fn has_work(&self) -> bool {
+        !self.queue.is_empty() || self.locals.read().iter().any(|local| !local.is_empty())
+    }
+
+    /// A new runner loop starts: gives it a local queue, visible to the others for stealing.
+    pub(crate) fn add_runner(&self) -> Arc<LocalQueue> {
+        let local = Arc::new(LocalQueue::new(LOCAL_CAPACITY));
+        self.locals.write().push(local.clone());
+        local
+    }
+
+    /// A runner loop ends: its local queue goes, and what is left in it moves to the injector.
+    pub(crate) fn remove_runner(&self, local: &Arc<LocalQueue>) {
+        self.locals.write().retain(|l| !Arc::ptr_eq(l, local));
+        while let Some(runnable) = local.pop() {
+            self.push_global(runnable);
+        }
+    }
+
+    /// Steals half of the first non-empty local queue of another runner, starting at
+    /// `start`: returns one task and moves the rest to `me`.
+    pub(crate) fn steal(&self, me: &LocalQueue, start: usize) -> Option<Runnable> {
+        let locals = self.locals.read();
+        let n = locals.len();
+        for i in 0..n {
+            let victim = &locals[(start + i) % n];
+            if std::ptr::eq(&**victim, me) {
+                continue;
+            }
+            let mut first = None;
+            for _ in 0..victim.len().div_ceil(2) {
+                let Some(runnable) = victim.pop() else { break };
+                match first {
+                    None => first = Some(runnable),
+                    Some(_) => {
+                        if let Err(runnable) = me.push(runnable) {
+                            self.push_global(runnable);
+                        }
+                    }
+                }
+            }
+            if first.is_some() {
+                return first;
+            }
+        }
+        None
     }
 
     /// Whether no spawned task is alive.
@@ -111,6 +183,12 @@ impl Shared {
         }
         while let Some(runnable) = self.queue.pop() {
             runnable.shutdown();
+        }
+        // Every runner has left, moving its local tasks to the injector; this is a backstop.
+        for local in std::mem::take(&mut *self.locals.write()) {
+            while let Some(runnable) = local.pop() {
+                runnable.shutdown();
+            }
         }
     }
 }
