@@ -63,13 +63,8 @@ impl Injector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use join_handle::{JoinHandle, Schedule};
-
-    struct Nothing;
-    impl Schedule for Nothing {
-        fn schedule(&self, _: Runnable) {}
-        fn release(&self, _: usize) {}
-    }
+    use crate::test_support::Nothing;
+    use join_handle::JoinHandle;
 
     #[test]
     fn fifo_across_the_ring_and_the_overflow() {

@@ -51,6 +51,8 @@ mod runner;
 mod shared;
 mod sleepers;
 mod sync;
+#[cfg(test)]
+mod test_support;
 mod yield_now;
 
 pub use crate::current::{spawn, spawn_local};

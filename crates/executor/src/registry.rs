@@ -60,13 +60,7 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use join_handle::{Runnable, Schedule};
-
-    struct Nothing;
-    impl Schedule for Nothing {
-        fn schedule(&self, _: Runnable) {}
-        fn release(&self, _: usize) {}
-    }
+    use crate::test_support::Nothing;
 
     fn task() -> TaskRef {
         let (runnable, _handle) = join_handle::spawn(async {}, Nothing);
