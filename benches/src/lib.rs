@@ -161,3 +161,9 @@ pub fn count_allocations<R>(f: impl FnOnce() -> R) -> (R, u64) {
     let (result, stats) = measure_allocations(f);
     (result, stats.allocations)
 }
+
+/// The workspace README's Rust examples, compiled and run as doctests (this crate depends on
+/// every crate of the workspace).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
