@@ -61,10 +61,20 @@ impl<'a> Runner<'a> {
     fn next(&mut self) -> Option<Runnable> {
         self.tick = self.tick.wrapping_add(1);
         let shared = self.shared;
+        // A pop of an empty crossbeam queue issues a `SeqCst` fence; `is_empty` is two loads.
+        // A stale "empty" only delays the injector by one pop: the sleep path looks again,
+        // properly fenced, before anyone parks.
+        let global = || {
+            if shared.queue.is_empty() {
+                None
+            } else {
+                shared.queue.pop()
+            }
+        };
         let found = if self.tick.is_multiple_of(LOCAL_FIRST_INTERVAL) {
-            self.local.pop().or_else(|| shared.queue.pop())
+            self.local.pop().or_else(global)
         } else {
-            shared.queue.pop().or_else(|| self.local.pop())
+            global().or_else(|| self.local.pop())
         };
         let runnable = match found {
             Some(runnable) => runnable,
