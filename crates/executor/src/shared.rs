@@ -69,11 +69,12 @@ impl Shared {
     #[inline]
     pub(crate) fn push(&self, runnable: Runnable) {
         match current::push_local(self, runnable) {
-            // A lone task will be run by this thread's runner, which is awake (it is running
-            // the code that pushed): waking another runner would only make it steal the task
-            // and bounce the work between threads. Two or more: share them.
+            // The task is on the queue of this thread's runner, which is awake (it is running
+            // the code that pushed) and will run it: it cannot be stranded, so waking another
+            // runner is only for parallelism. A lone task is not worth it (the other runner
+            // would steal it and bounce the work between threads); two or more are.
             Ok(1) => {}
-            Ok(_) => self.sleepers.notify_one(),
+            Ok(_) => self.sleepers.notify_one_for_parallelism(),
             Err(runnable) => self.push_global(runnable),
         }
     }

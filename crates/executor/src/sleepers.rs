@@ -79,6 +79,19 @@ impl Sleepers {
         self.notify_one_slow();
     }
 
+    /// Like [`notify_one`](Sleepers::notify_one) but without the fence: for a task pushed
+    /// onto the pusher's own local queue. Such a task cannot be stranded (the pushing runner is
+    /// awake and drains its own queue, or hands it to the injector with a fenced notify when
+    /// it leaves), so waking another runner only buys parallelism, and a stale sleeper count
+    /// costs at most a moment of it.
+    #[inline]
+    pub(crate) fn notify_one_for_parallelism(&self) {
+        if self.count.load(Ordering::Relaxed) == 0 || self.notified.load(Ordering::Relaxed) {
+            return;
+        }
+        self.notify_one_slow();
+    }
+
     #[cold]
     fn notify_one_slow(&self) {
         if self.notified.swap(true, Ordering::SeqCst) {
