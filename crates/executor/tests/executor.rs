@@ -517,3 +517,56 @@ fn a_block_on_caller_that_leaves_does_not_strand_queued_tasks() {
         }
     });
 }
+
+#[test]
+fn an_idle_runner_steals_from_a_busy_one() {
+    // The block_on thread spawns tasks (they land on its own local queue) and then stays
+    // inside one long poll until they are all done: only the worker can run them, by
+    // stealing. Without stealing (or without the wake that tells the worker) this times out.
+    let ex = Arc::new(Executor::builder().worker_threads(1).build());
+    let done = Arc::new(AtomicUsize::new(0));
+    let (ex2, d) = (ex.clone(), done.clone());
+    within(LIMIT, move || {
+        ex2.block_on(async move {
+            for _ in 0..10 {
+                let d = d.clone();
+                spawn(async move {
+                    d.fetch_add(1, Ordering::SeqCst);
+                });
+            }
+            let start = std::time::Instant::now();
+            while d.load(Ordering::SeqCst) < 10 {
+                assert!(
+                    start.elapsed() < Duration::from_secs(30),
+                    "nobody stole the tasks"
+                );
+                thread::sleep(Duration::from_millis(1));
+            }
+        })
+    });
+    assert_eq!(done.load(Ordering::SeqCst), 10);
+}
+
+#[test]
+fn tasks_left_on_a_leaving_runners_queue_still_run() {
+    // The main future spawns tasks onto its runner's local queue and finishes at once:
+    // block_on returns without running them, so they must move to the injector, where the
+    // worker finds them.
+    let ex = Executor::builder().worker_threads(1).build();
+    let done = Arc::new(AtomicUsize::new(0));
+    let d = done.clone();
+    ex.block_on(async move {
+        for _ in 0..10 {
+            let d = d.clone();
+            spawn(async move {
+                d.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+    });
+    let d = done.clone();
+    within(LIMIT, move || {
+        while d.load(Ordering::SeqCst) < 10 {
+            thread::sleep(Duration::from_millis(1));
+        }
+    });
+}
