@@ -140,37 +140,12 @@ fn interleaved<F: Future>(
         times[3].push(time_calls(&FuturesLite, calls, &make));
         times[4].push(time_calls(&tokio, calls, &make));
     }
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
     let per_op = |t: &Duration| t.as_nanos() as f64 / (calls * elements) as f64;
-    let medians: Vec<f64> = times
+    let times: Vec<Vec<f64>> = times
         .iter()
-        .map(|t| median(t.iter().map(per_op).collect()))
+        .map(|t| t.iter().map(per_op).collect())
         .collect();
-    let fastest_peer = medians[1..].iter().copied().fold(f64::INFINITY, f64::min);
-    let row: Vec<String> = IDS
-        .iter()
-        .zip(&medians)
-        .map(|(id, m)| format!("{id} {m:.1}"))
-        .collect();
-    // Paired: ours over each peer within the same round, then the median over rounds. Unlike
-    // "over the fastest peer", it is not biased upwards by taking the least of four noisy medians.
-    let paired: Vec<String> = (1..IDS.len())
-        .map(|p| {
-            let ratios = times[0].iter().zip(&times[p]);
-            let ratios = ratios.map(|(o, q)| o.as_secs_f64() / q.as_secs_f64());
-            format!("{} {:.2}", IDS[p], median(ratios.collect()))
-        })
-        .collect();
-    println!(
-        "{name} interleaved x{rounds}, median ns per op: {}; ours/fastest peer {:.2}; \
-         paired ours/peer: {}",
-        row.join(", "),
-        medians[0] / fastest_peer,
-        paired.join(", ")
-    );
+    benches::print_interleaved(name, &IDS, &times);
 }
 
 /// Function ids, in the order the implementations run.

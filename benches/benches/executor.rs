@@ -522,30 +522,8 @@ fn interleaved(name: &str, w: Workload, rounds: usize, imps: &[Imp<'_>]) {
             t.push(run(w).as_nanos() as f64 / w.elements() as f64);
         }
     }
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    let medians: Vec<f64> = times.iter().map(|t| median(t.clone())).collect();
-    let fastest_peer = medians[1..].iter().copied().fold(f64::INFINITY, f64::min);
-    let row: Vec<String> = imps
-        .iter()
-        .zip(&medians)
-        .map(|((id, _), m)| format!("{id} {m:.1}"))
-        .collect();
-    let paired: Vec<String> = (1..imps.len())
-        .map(|p| {
-            let ratios = times[0].iter().zip(&times[p]).map(|(o, q)| o / q);
-            format!("{} {:.2}", imps[p].0, median(ratios.collect()))
-        })
-        .collect();
-    println!(
-        "{name} interleaved x{rounds}, median ns per op: {}; ours/fastest peer {:.2}; \
-         paired ours/peer: {}",
-        row.join(", "),
-        medians[0] / fastest_peer,
-        paired.join(", ")
-    );
+    let ids: Vec<&str> = imps.iter().map(|(id, _)| *id).collect();
+    benches::print_interleaved(name, &ids, &times);
 }
 
 /// Whether to run the interleaved passes: not under `--profile-time` (a profile should see only

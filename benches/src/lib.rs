@@ -162,6 +162,50 @@ pub fn count_allocations<R>(f: impl FnOnce() -> R) -> (R, u64) {
     (result, stats.allocations)
 }
 
+/// Prints the summary of an interleaved pass: `times[i]` holds implementation `ids[i]`'s time
+/// per operation (ns) in each round, ours first. Prints each one's median, ours over the fastest
+/// peer's median, and the paired ratios (ours over each peer within a round, median over the
+/// rounds), which unlike "over the fastest" are not biased upwards by picking the least of
+/// several noisy medians. The `cargo xtask bench` report and the README quote these lines.
+///
+/// ```
+/// benches::print_interleaved("demo", &["ours", "peer"], &[vec![1.0, 2.0, 3.0], vec![2.0, 4.0, 6.0]]);
+/// assert_eq!(benches::median(vec![3.0, 1.0, 2.0]), 2.0);
+/// ```
+pub fn print_interleaved(name: &str, ids: &[&str], times: &[Vec<f64>]) {
+    let rounds = times.first().map_or(0, Vec::len);
+    let medians: Vec<f64> = times.iter().map(|t| median(t.clone())).collect();
+    let fastest_peer = medians[1..].iter().copied().fold(f64::INFINITY, f64::min);
+    let row: Vec<String> = ids
+        .iter()
+        .zip(&medians)
+        .map(|(id, m)| format!("{id} {m:.1}"))
+        .collect();
+    let paired: Vec<String> = (1..ids.len())
+        .map(|p| {
+            let ratios = times[0].iter().zip(&times[p]).map(|(o, q)| o / q);
+            format!("{} {:.2}", ids[p], median(ratios.collect()))
+        })
+        .collect();
+    println!(
+        "{name} interleaved x{rounds}, median ns per op: {}; ours/fastest peer {:.2}; \
+         paired ours/peer: {}",
+        row.join(", "),
+        medians[0] / fastest_peer,
+        paired.join(", ")
+    );
+}
+
+/// The median of `values` (the upper one of the middle two for an even count).
+///
+/// ```
+/// assert_eq!(benches::median(vec![4.0, 1.0, 3.0, 2.0]), 3.0);
+/// ```
+pub fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
 /// The workspace README's Rust examples, compiled and run as doctests (this crate depends on
 /// every crate of the workspace).
 #[cfg(doctest)]
