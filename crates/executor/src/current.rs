@@ -1,8 +1,9 @@
 //! Which executor is driving the code on this thread, for the free [`spawn`] and
 //! [`spawn_local`].
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::ptr;
 use std::sync::Arc;
 
 use join_handle::{JoinHandle, Runnable};
@@ -18,12 +19,17 @@ struct Current {
 
 thread_local! {
     static CURRENT: RefCell<Option<Current>> = const { RefCell::new(None) };
+    /// The executor whose tasks this thread's innermost runner loop is polling, or null while
+    /// it polls something else (`block_on`'s own future) or no loop runs. Set by the loops
+    /// themselves (`set_polling_tasks`), reset by every `Enter`, restored when it drops.
+    static POLLING_TASKS_OF: Cell<*const Shared> = const { Cell::new(ptr::null()) };
 }
 
 /// Makes `shared` the current executor, with `local` as this thread's run queue for it,
 /// until the guard drops (then the previous one is back).
 pub(crate) struct Enter {
     previous: Option<Current>,
+    previous_polling: *const Shared,
 }
 
 impl Enter {
@@ -33,8 +39,33 @@ impl Enter {
             local: local.clone(),
         };
         let previous = CURRENT.with(|c| c.replace(Some(current)));
-        Enter { previous }
+        let previous_polling = POLLING_TASKS_OF.with(|p| p.replace(ptr::null()));
+        Enter {
+            previous,
+            previous_polling,
+        }
     }
+}
+
+/// The runner loop on this thread is about to poll tasks of `shared` (`Some`), or its own
+/// future (`None`). Only compared by address, never dereferenced.
+#[inline]
+pub(crate) fn set_polling_tasks(shared: Option<&Shared>) {
+    let ptr = shared.map_or(ptr::null(), |s| s as *const Shared);
+    let _ = POLLING_TASKS_OF.try_with(|p| p.set(ptr));
+}
+
+/// Panics if this thread is inside the poll of one of `shared`'s tasks: a `run` started there
+/// would wait for every task to finish, the one it runs in included, and never return.
+pub(crate) fn assert_not_in_own_task(shared: &Shared, what: &str) {
+    let inside = POLLING_TASKS_OF
+        .try_with(|p| ptr::eq(p.get(), shared))
+        .unwrap_or(false);
+    assert!(
+        !inside,
+        "{what} called from inside one of its own tasks: it waits until no task is alive, \
+         this one included, so it would never return; spawn the work or await it instead"
+    );
 }
 
 /// Pushes `runnable` onto the local queue of the runner loop on this thread, if that loop
@@ -65,6 +96,7 @@ impl Drop for Enter {
     fn drop(&mut self) {
         let previous = self.previous.take();
         let _ = CURRENT.try_with(|c| c.replace(previous));
+        let _ = POLLING_TASKS_OF.try_with(|p| p.set(self.previous_polling));
     }
 }
 

@@ -84,6 +84,12 @@ impl Executor {
     /// Drives tasks on the calling thread until no spawned task is alive. While tasks wait
     /// for wakes it parks the thread; it never spins.
     ///
+    /// # Panics
+    ///
+    /// Panics if called from inside one of this executor's own tasks: it would wait for that
+    /// task to finish, which cannot happen while it waits. (Inside a task, spawn the work or
+    /// await it; [`block_on`](Executor::block_on) may be nested, as it waits for one future.)
+    ///
     /// ```
     /// use std::sync::atomic::{AtomicUsize, Ordering};
     /// use std::sync::Arc;
@@ -98,7 +104,7 @@ impl Executor {
     /// assert_eq!(done.load(Ordering::SeqCst), 10);
     /// ```
     pub fn run(&self) {
-        runner::run(&self.shared);
+        runner::run(&self.shared, "Executor::run");
     }
 
     /// Drives tasks on the calling thread until `future` completes, and returns its output.
@@ -106,6 +112,10 @@ impl Executor {
     /// `future` need not be `Send` and is polled on this thread only, whenever its waker is
     /// woken. Between its polls the queued tasks run, even when `future` keeps waking itself
     /// (a [`yield_now`](crate::yield_now) loop in it lets every queued task run).
+    ///
+    /// It may be called inside a task (of this executor or another): that task's thread then
+    /// runs other tasks until `future` completes, and the calling task resumes after. It blocks
+    /// that task meanwhile, so `future` must not wait for the calling task itself.
     ///
     /// ```
     /// use executor::{Executor, spawn, yield_now};

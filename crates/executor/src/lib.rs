@@ -25,11 +25,58 @@
 //!   another woken one is on its way.
 //! * FIFO order is the fairness rule: a task that wakes itself goes to the back of its
 //!   queue, so it cannot starve the others; runners look at the injector first, and at their
-//!   own queue first every 61st time.
+//!   own queue first once in a while (a fixed prime interval), so neither starves.
+//! * A task woken or spawned on a runner goes to that runner's queue, and a sleeping runner is
+//!   woken for it (one at a time): if the runner that queued it then blocks its thread or
+//!   computes for long, the idle runner steals the task instead of letting it wait.
 //! * Panics in tasks are caught and handed to the task's [`JoinHandle`]; the executor and the
 //!   other tasks carry on.
-//! * Dropping an executor drops every live task's future; later wakes of those tasks do
-//!   nothing.
+//! * Dropping an executor drops every live task's future (its owned workers stop after their
+//!   current poll, even while tasks keep waking themselves), and their handles report
+//!   cancellation; later wakes of those tasks do nothing, and a task spawned on a dropped
+//!   executor (by one of its own tasks still running) is cancelled at once. A
+//!   [`LocalExecutor`]'s futures are dropped on its own thread, however other threads wake them.
+//! * [`Executor::run`] called inside one of its own tasks panics (it would wait for itself);
+//!   `block_on` may be nested.
+//!
+//! # Cooperative budget
+//!
+//! A task that loops over futures that are always ready (a `timers::interval` that is behind, a
+//! sleep whose deadline has passed, handles of finished tasks) never returns `Pending` by
+//! itself, and would keep its runner from every other task. So every poll has a budget
+//! (the `wakers::budget` module):
+//!
+//! * **Size**: `wakers::budget::PER_POLL` = 128 ready results per poll. Each runner refills it
+//!   before every poll of a task, and before every poll of `block_on`'s own future.
+//! * **Charge sites**: the leaf futures that can be ready over and over: the timers (`Sleep`,
+//!   and so `sleep`, `sleep_until`, `interval` ticks, `timeout`, `DelayFuture`), a finished
+//!   [`JoinHandle`] and its [`TryJoin`], and [`yield_now`] once it has yielded. Each charges one
+//!   unit just before it would return `Ready`.
+//! * **How a budgeted future re-wakes**: with the budget spent, the charge site wakes its own
+//!   waker and returns `Pending`, leaving its state as it was (it is ready again next poll). A
+//!   budgeted future is never `Pending` without a wake: the task goes to the back of its queue
+//!   and runs again soon, with a fresh budget.
+//! * Outside an executor's poll (a plain `block_on`, another runtime) nothing is budgeted. A
+//!   blocking wait nested inside a task that re-polls at once is let through after
+//!   `wakers::budget::REFUSALS` refusals, so it cannot spin.
+//!
+//! Inside a task the budget is there, and spent after `PER_POLL` charges:
+//!
+//! ```
+//! use std::future::poll_fn;
+//! use std::task::Poll;
+//! use wakers::budget;
+//!
+//! let ex = executor::Executor::new();
+//! let granted = ex.spawn(poll_fn(|cx| {
+//!     let mut granted = 0;
+//!     while budget::charge(cx).is_ready() {
+//!         granted += 1;
+//!     }
+//!     Poll::Ready(granted) // the refusal woke this task; finishing is fine too
+//! }));
+//! assert_eq!(ex.block_on(granted), budget::PER_POLL);
+//! ```
 //!
 //! [`LocalExecutor`] is the same machinery for `!Send` futures on one thread.
 //!

@@ -69,6 +69,11 @@ impl LocalExecutor {
 
     /// Drives tasks until no spawned task is alive, parking while they wait.
     ///
+    /// # Panics
+    ///
+    /// Panics if called from inside one of this executor's own tasks: it would wait for that
+    /// task to finish, which cannot happen while it waits.
+    ///
     /// ```
     /// let ex = executor::LocalExecutor::new();
     /// let handle = ex.spawn(async { 1 });
@@ -76,7 +81,7 @@ impl LocalExecutor {
     /// assert!(handle.is_finished());
     /// ```
     pub fn run(&self) {
-        runner::run(&self.shared);
+        runner::run(&self.shared, "LocalExecutor::run");
     }
 
     /// Drives tasks until `future` completes, and returns its output.

@@ -7,7 +7,9 @@
 //! none anywhere: register, check again, park. It never spins. When a runner leaves, its
 //! local tasks move to the injector, and if tasks are queued it passes a wake-up on (a push
 //! may have picked it as the sleeper to wake, and it is not coming back).
-
+//!
+//! Every poll (of a task, or of `block_on`'s own future) starts with a full cooperative
+//! budget ([`wakers::budget`]); the runner holds a budget scope for as long as it runs.
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
@@ -18,7 +20,9 @@ use futures_task::ArcWake;
 use join_handle::Runnable;
 use wakers::{Parker, Unparker};
 
-use crate::current::Enter;
+use wakers::budget;
+
+use crate::current::{self, Enter};
 use crate::injector::LocalQueue;
 use crate::shared::Shared;
 
@@ -26,7 +30,12 @@ use crate::shared::Shared;
 /// waking itself: enough to amortise the poll, few enough to keep it responsive.
 const BLOCK_ON_BATCH: usize = 64;
 
-/// Every this many pops a runner looks at its own queue before the injector.
+/// Every this many pops a runner looks at its own queue before the injector (the other pops
+/// look at the injector first, so tasks from outside keep lesson 2's FIFO order). Without it, a
+/// steady stream into the injector would starve the local queue. A prime, so that it does not
+/// fall into step with tasks that re-queue on a regular cycle (every 2nd, 4th, 10th poll...):
+/// otherwise the same tasks would always be the ones taken out of turn. Small enough that local
+/// tasks wait behind at most 60 injector pops.
 const LOCAL_FIRST_INTERVAL: u32 = 61;
 
 /// One thread's loop over one executor's tasks.
@@ -39,6 +48,7 @@ struct Runner<'a> {
     /// A push woke us and we have not taken a task since: pass the wake-up on if more wait.
     woken_by_push: bool,
     _enter: Enter,
+    _budget: budget::Scope,
 }
 
 impl<'a> Runner<'a> {
@@ -53,7 +63,15 @@ impl<'a> Runner<'a> {
             tick: 0,
             woken_by_push: false,
             _enter,
+            _budget: budget::Scope::enter(),
         }
+    }
+
+    /// Polls a task once, with a full budget.
+    #[inline]
+    fn run_task(&self, runnable: Runnable) {
+        budget::refill();
+        runnable.run();
     }
 
     /// The next task to run, from the injector, our own queue, or another runner's.
@@ -108,11 +126,17 @@ impl Drop for Runner<'_> {
 }
 
 /// Runs tasks on this thread until no spawned task is alive.
-pub(crate) fn run(shared: &Arc<Shared>) {
+///
+/// # Panics
+///
+/// Panics if called from inside one of `shared`'s tasks (`what` names the caller's method).
+pub(crate) fn run(shared: &Arc<Shared>, what: &str) {
+    current::assert_not_in_own_task(shared, what);
     let mut runner = Runner::new(shared);
+    current::set_polling_tasks(Some(shared));
     loop {
         while let Some(runnable) = runner.next() {
-            runnable.run();
+            runner.run_task(runnable);
         }
         if shared.is_idle() {
             return;
@@ -121,15 +145,24 @@ pub(crate) fn run(shared: &Arc<Shared>) {
     }
 }
 
-/// A worker thread's loop: runs tasks until the executor stops its workers.
+/// A worker thread's loop: runs tasks until the executor stops its workers. It looks at the
+/// stop flag before every task, so tasks that keep waking themselves cannot hold it (and the
+/// executor's drop, which joins it) forever.
 pub(crate) fn work(shared: Arc<Shared>) {
     let mut runner = Runner::new(&shared);
-    let stopping = || shared.stop_workers.load(Ordering::SeqCst);
+    current::set_polling_tasks(Some(&shared));
+    let stopping = || shared.stop_workers.load(Ordering::Acquire);
     while !stopping() {
-        while let Some(runnable) = runner.next() {
-            runnable.run();
+        match runner.next() {
+            Some(runnable) => runner.run_task(runnable),
+            None => runner.sleep(|| shared.has_work() || stopping()),
         }
-        runner.sleep(|| shared.has_work() || stopping());
+    }
+    drop(runner);
+    if shared.is_closed() {
+        // A task on this thread dropped its own executor: the shutdown ran while that task
+        // was still being polled, so whatever it registered or queued since is cancelled now.
+        shared.shutdown();
     }
 }
 
@@ -158,17 +191,20 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
     loop {
-        if main.woken.swap(false, Ordering::AcqRel)
-            && let Poll::Ready(output) = future.as_mut().poll(&mut cx)
-        {
-            return output;
+        if main.woken.swap(false, Ordering::AcqRel) {
+            current::set_polling_tasks(None);
+            budget::refill();
+            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                return output;
+            }
+            current::set_polling_tasks(Some(shared));
         }
         let mut ran = 0;
         while ran < BLOCK_ON_BATCH {
             let Some(runnable) = runner.next() else {
                 break;
             };
-            runnable.run();
+            runner.run_task(runnable);
             ran += 1;
         }
         if ran == 0 {

@@ -6,8 +6,8 @@
 //!   runner's local queue, anything else to the injector; so two runners do not fight over
 //!   one queue's ends on every yield. Runners take from the injector first (tasks from
 //!   outside, and the FIFO order of lesson 2's round robin), then from their own queue (and
-//!   from their own queue first every 61st time, so neither side starves), then steal half
-//!   of another runner's queue. FIFO order within each queue is the fairness rule: a task that
+//!   from their own queue first every `LOCAL_FIRST_INTERVAL`th time, see `runner`, so neither
+//!   side starves), then steal half of another runner's queue. FIFO order within each queue is the fairness rule: a task that
 //!   wakes itself goes behind every task that was already waiting there.
 //! * `registry`: every task that has gone idle (pending and not queued) at least once and is
 //!   not finished, for shutdown. A live task is always queued, running, or registered, so
@@ -19,8 +19,28 @@
 //!
 //! Each task holds an `Arc<Shared>` (its [`Scheduler`]), so a waker can always queue its task,
 //! even after the executor is gone. Dropping the executor breaks the cycles through the queue
-//! and the registry: it sets `closed`, cancels every registered task and empties the queue; a
-//! push that races with that sees `closed` and empties the queue itself.
+//! and the registry: it sets `closed`, cancels every registered task and empties the queues,
+//! then sets `drained` and empties the injector once more. A spawn after `closed` cancels its
+//! task at once. A push that races with the shutdown sees `closed` and empties the injector
+//! itself, except on a thread that may not drop the tasks in it:
+//!
+//! # Shutdown of a `LocalExecutor` against wakes from other threads
+//!
+//! A local task's future may only be dropped on the owner thread, so another thread must never
+//! take a runnable out of a closed local executor's injector before the owner has cancelled
+//! every task (it could hold the last reference to a task that is not complete yet, and
+//! dropping it there would drop the future on the wrong thread). The argument:
+//!
+//! 1. Every live task is registered, queued, or running, and none runs during the owner's
+//!    shutdown (the owner is the only runner, and it is in the executor's drop).
+//! 2. So once the owner's shutdown has gone through the registry and the queues, every task
+//!    is complete. A wake that queues a task after that had set `SCHEDULED` before the task
+//!    was cancelled, so what it pushes is a complete task: any thread may drop that reference.
+//! 3. The owner then sets `drained` (`SeqCst`) and empties the injector again; a foreign
+//!    pusher pushes (a `SeqCst` update of the queue's tail) and then reads `drained`
+//!    (`SeqCst`). Either it sees `drained` and empties the queue itself (only complete tasks
+//!    are left, by 2), or the owner's last pass sees its push. Nothing is left behind to keep
+//!    the queue -> task -> `Shared` cycle alive, and nothing reaches the wrong thread.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -44,6 +64,8 @@ pub(crate) struct Shared {
     alive: AtomicUsize,
     pub(crate) sleepers: Sleepers,
     closed: AtomicBool,
+    /// Set by the shutdown once every task is complete (see the module doc).
+    drained: AtomicBool,
     /// Set when the owned worker threads must exit.
     pub(crate) stop_workers: AtomicBool,
     /// `Some` for a `LocalExecutor`: the only thread that runs its tasks.
@@ -59,6 +81,7 @@ impl Shared {
             alive: AtomicUsize::new(0),
             sleepers: Sleepers::default(),
             closed: AtomicBool::new(false),
+            drained: AtomicBool::new(false),
             stop_workers: AtomicBool::new(false),
             owner,
         })
@@ -69,12 +92,12 @@ impl Shared {
     #[inline]
     pub(crate) fn push(&self, runnable: Runnable) {
         match current::push_local(self, runnable) {
-            // The task is on the queue of this thread's runner, which is awake (it is running
-            // the code that pushed) and will run it: it cannot be stranded, so waking another
-            // runner is only for parallelism. A lone task is not worth it (the other runner
-            // would steal it and bounce the work between threads); two or more are.
-            Ok(1) => {}
-            Ok(_) => self.sleepers.notify_one_for_parallelism(),
+            // The task is on the queue of this thread's runner, which is awake now but may
+            // block or compute for a long time in the poll that pushed: so even a lone task
+            // wakes a sleeping runner, which steals it if this one has not taken it back by
+            // then. Only one woken runner is on its way at a time, so a burst of pushes costs
+            // one wake-up (see `Sleepers`).
+            Ok(_) => self.sleepers.notify_one_local(),
             Err(runnable) => self.push_global(runnable),
         }
     }
@@ -84,13 +107,33 @@ impl Shared {
         self.queue.push(runnable);
         if self.closed.load(Ordering::SeqCst) {
             // The executor is gone: nobody will run this. Cancel what is queued (a no-op for
-            // tasks already cancelled by the shutdown) and break the queue -> task -> us cycle.
-            while let Some(runnable) = self.queue.pop() {
-                runnable.shutdown();
+            // tasks already cancelled by the shutdown) and break the queue -> task -> us cycle;
+            // but a foreign thread leaves a local executor's queue to its owner until the
+            // owner has cancelled everything (module doc).
+            if self.may_drop_tasks_here() || self.drained.load(Ordering::SeqCst) {
+                self.cancel_queued();
             }
             return;
         }
         self.sleepers.notify_one();
+    }
+
+    /// Whether this thread may drop the futures of this executor's tasks.
+    fn may_drop_tasks_here(&self) -> bool {
+        self.owner
+            .is_none_or(|owner| owner == std::thread::current().id())
+    }
+
+    /// Cancels every task in the injector.
+    fn cancel_queued(&self) {
+        while let Some(runnable) = self.queue.pop() {
+            runnable.shutdown();
+        }
+    }
+
+    /// Whether the executor has been dropped.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
     }
 
     /// Whether any queue holds a task: a sleeper's last look before it parks.
@@ -172,25 +215,37 @@ impl Shared {
 
     fn admit(&self, runnable: Runnable) {
         self.alive.fetch_add(1, Ordering::SeqCst);
+        if self.closed.load(Ordering::Relaxed) {
+            // Spawned after the executor was dropped (by a task of its own, still running on
+            // one of its threads): cancel it, as a spawn from any other thread would be. A
+            // spawn racing with the shutdown's start is queued and cancelled by it.
+            runnable.shutdown();
+            return;
+        }
         self.push(runnable);
     }
 
-    /// Cancels every live task: the registered (idle) ones, then the queued ones. Called once,
-    /// when the executor drops, after every runner has stopped.
+    /// Cancels every live task: the registered (idle) ones, then the queued ones. Called when
+    /// the executor drops, after every other runner has stopped, on a thread that may drop the
+    /// tasks (the owner, for a `LocalExecutor`); called again by a worker whose task dropped
+    /// its own executor, once that task's poll is over.
     pub(crate) fn shutdown(&self) {
+        debug_assert!(self.may_drop_tasks_here());
         self.closed.store(true, Ordering::SeqCst);
         for task in self.registry.take_all() {
             task.shutdown();
         }
-        while let Some(runnable) = self.queue.pop() {
-            runnable.shutdown();
-        }
+        self.cancel_queued();
         // Every runner has left, moving its local tasks to the injector; this is a backstop.
         for local in std::mem::take(&mut *self.locals.write()) {
             while let Some(runnable) = local.pop() {
                 runnable.shutdown();
             }
         }
+        // Every task is complete now: foreign pushers may empty the queue from here on, and
+        // what they pushed before they could see this, we take (module doc, step 3).
+        self.drained.store(true, Ordering::SeqCst);
+        self.cancel_queued();
     }
 }
 
@@ -205,11 +260,9 @@ impl Schedule for Scheduler {
     }
 
     fn register(&self, task: TaskRef) {
-        // After shutdown (a worker finishing the task that dropped its own executor) keep
-        // nothing: the task is cancelled by the next push, which sees `closed`.
-        if !self.0.closed.load(Ordering::SeqCst) {
-            self.0.registry.insert(task);
-        }
+        // Even after shutdown (a worker finishing the task that dropped its own executor):
+        // that worker shuts down again when it leaves, which cancels this task.
+        self.0.registry.insert(task);
     }
 
     fn release(&self, key: usize) {

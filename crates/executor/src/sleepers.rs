@@ -79,14 +79,19 @@ impl Sleepers {
         self.notify_one_slow();
     }
 
-    /// Like [`notify_one`](Sleepers::notify_one) but without the fence: for a task pushed
-    /// onto the pusher's own local queue. Such a task cannot be stranded (the pushing runner is
-    /// awake and drains its own queue, or hands it to the injector with a fenced notify when
-    /// it leaves), so waking another runner only buys parallelism, and a stale sleeper count
-    /// costs at most a moment of it.
+    /// [`notify_one`](Sleepers::notify_one) without the fence, for a task pushed onto the
+    /// pusher's own local queue (a runner's queue is an `ArrayQueue`, whose push updates its
+    /// tail with a `SeqCst` read-modify-write). The argument above holds with that update in
+    /// place of step (b): it and the `SeqCst` loads of (c) are in the single total order of
+    /// `SeqCst` operations, as are the sleeper's `SeqCst` fence (2) and its `SeqCst` look at
+    /// the local queues' ends (3, `is_empty`). On x86 and ARMv8 a `SeqCst` load costs what a
+    /// relaxed one does, so this wake costs nothing while no runner sleeps.
+    ///
+    /// The task cannot be left behind a runner that blocks or computes in the poll that
+    /// pushed it: a sleeping runner is woken and steals it.
     #[inline]
-    pub(crate) fn notify_one_for_parallelism(&self) {
-        if self.count.load(Ordering::Relaxed) == 0 || self.notified.load(Ordering::Relaxed) {
+    pub(crate) fn notify_one_local(&self) {
+        if self.count.load(Ordering::SeqCst) == 0 || self.notified.load(Ordering::SeqCst) {
             return;
         }
         self.notify_one_slow();

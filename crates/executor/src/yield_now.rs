@@ -5,7 +5,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 /// Returns `Pending` once after waking itself, so the executor runs other queued tasks before
-/// polling this one again. Works under any executor; the future is `Send`.
+/// polling this one again. Works under any executor; the future is `Send`. It is a charge site
+/// of the cooperative budget ([crate docs](crate#cooperative-budget)).
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
@@ -38,7 +39,9 @@ impl Future for YieldNow {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if self.yielded {
-            return Poll::Ready(());
+            // Already yielded once; the charge matters only when the budget is spent, and
+            // then it yields once more rather than let the loop around it go on.
+            return wakers::budget::charge(cx);
         }
         self.yielded = true;
         cx.waker().wake_by_ref();

@@ -105,6 +105,10 @@ impl<T> Future for JoinHandle<T> {
     type Output = T;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        // A finished task is charged to the cooperative budget before its output is taken.
+        if self.task.is_finished() && wakers::budget::charge(cx).is_pending() {
+            return Poll::Pending;
+        }
         match self.task.poll_join(cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Ok(output)) => Poll::Ready(output),
@@ -163,6 +167,9 @@ impl<T> Future for TryJoin<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if self.handle.task.is_finished() && wakers::budget::charge(cx).is_pending() {
+            return Poll::Pending;
+        }
         self.handle.task.poll_join(cx)
     }
 }

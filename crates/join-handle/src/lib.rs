@@ -33,13 +33,14 @@
 //! # Where it sits
 //!
 //! ```text
-//! executor ──┬── join-handle          (the task cell and JoinHandle)
-//!            └── wakers               (Parker, WakerSlot, test wakers)
+//! executor ──┬── join-handle ── wakers (the task cell and JoinHandle)
+//!            └── wakers               (Parker, WakerSlot, test wakers, budget)
 //! block-on ───── wakers
 //! timers ─────── wakers
 //! ```
 //!
-//! It depends on nothing of ours: any executor can use it through [`Schedule`].
+//! Of our crates it uses only `wakers`, for the cooperative budget ([`wakers::budget`]) a
+//! finished handle is charged to; any executor can use it through [`Schedule`].
 
 mod cell;
 mod error;

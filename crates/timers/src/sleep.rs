@@ -199,16 +199,18 @@ fn withdraw(entry: Arc<Entry>) {
     }
 }
 
+/// Every `Ready` is charged to the cooperative budget ([`wakers::budget`]): with the budget
+/// spent it wakes the task and returns `Pending` instead, and is still ready next time.
 impl Future for Sleep {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         match this.entry.as_ref().map(|e| e.state()) {
-            Some(FIRED) => Poll::Ready(()),
+            Some(FIRED) => wakers::budget::charge(cx),
             None | Some(IDLE) => {
                 if !std::mem::take(&mut this.ahead) && this.deadline <= Instant::now() {
-                    return Poll::Ready(());
+                    return wakers::budget::charge(cx);
                 }
                 this.register(cx);
                 Poll::Pending
@@ -216,7 +218,7 @@ impl Future for Sleep {
             Some(_) => {
                 let entry = this.entry.as_ref().expect("matched Some");
                 if entry.poll_fired(cx.waker()) {
-                    Poll::Ready(())
+                    wakers::budget::charge(cx)
                 } else {
                     Poll::Pending
                 }

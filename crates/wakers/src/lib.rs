@@ -50,6 +50,7 @@
 //! The parker protocol and the slot's register/wake race are checked with loom:
 //! `RUSTFLAGS="--cfg loom" cargo test -p wakers --release --lib`.
 
+pub mod budget;
 mod counting;
 mod parker;
 mod simple;
