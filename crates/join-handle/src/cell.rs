@@ -40,6 +40,30 @@ use crate::state::{
 use crate::sync::{AtomicU32, Ordering, UnsafeCell};
 use crate::{Runnable, Schedule, TaskRef};
 
+/// How many nested panics `catch_quietly` catches from payload destructors before it leaks
+/// the last payload. One level covers a payload whose `Drop` panics; more only for contrived
+/// chains of payloads whose destructors each panic with another such payload.
+const NESTED_PANICS: usize = 4;
+
+/// Runs `f`, catching a panic. The caught payload is dropped inside `catch_unwind` as well (its
+/// destructor may panic too, with a payload of its own, and so on); after [`NESTED_PANICS`]
+/// levels the last payload is leaked rather than dropped. Nothing ever unwinds out of this.
+fn catch_quietly(f: impl FnOnce()) {
+    let mut caught = catch_unwind(AssertUnwindSafe(f)).err();
+    for _ in 0..NESTED_PANICS {
+        match caught {
+            None => return,
+            Some(payload) => caught = catch_unwind(AssertUnwindSafe(move || drop(payload))).err(),
+        }
+    }
+    std::mem::forget(caught);
+}
+
+/// Drops `value` with [`catch_quietly`]: a panicking destructor never unwinds into the caller.
+fn drop_quietly<T>(value: T) {
+    catch_quietly(move || drop(value));
+}
+
 /// The registry key of a task that was never registered.
 const NO_KEY: u32 = u32::MAX;
 
@@ -261,13 +285,13 @@ where
             // SAFETY: `HANDLE` was clear when we set `COMPLETE`, so the result is ours; we
             // set `CONSUMED` with `COMPLETE`, so no one else will touch it.
             let result = unsafe { self.read_result(failed != 0) };
-            let _ = catch_unwind(AssertUnwindSafe(move || drop(result)));
+            drop_quietly(result);
         } else if prev & JOIN_WAKER != 0 {
-            let _ = catch_unwind(AssertUnwindSafe(|| {
+            catch_quietly(|| {
                 // SAFETY: `JOIN_WAKER` was set when we set `COMPLETE`; from then on the handle
                 // never writes the field.
                 unsafe { self.join_waker_ref(|waker| waker.map(Waker::wake_by_ref)) };
-            }));
+            });
         }
         self.scheduler.release(self.key());
     }
@@ -278,6 +302,20 @@ where
             None => Err(JoinError::cancelled()),
         };
         self.complete(result);
+    }
+
+    /// `run` was called on a thread that does not own this local task: hand the queue entry
+    /// back to the scheduler (the owner runs it, or its shutdown cancels it) and panic. The
+    /// state is not touched, so nothing is claimed on the wrong thread.
+    #[cold]
+    #[track_caller]
+    fn refuse_foreign_run(self: Arc<Self>) -> ! {
+        if !self.is_complete() {
+            // We are the task's one queue entry (`SCHEDULED` is still set): re-queue it.
+            self.scheduler.schedule(Runnable::new(self.clone()));
+        }
+        drop(self);
+        panic!("a local task was run on a thread other than its owner's");
     }
 
     /// Hands a new queue reference to the scheduler. The caller has just set `SCHEDULED` on
@@ -326,6 +364,9 @@ where
     L: Locality,
 {
     fn run(self: Arc<Self>) {
+        if L::LOCAL && !self.locality.is_owner_thread() {
+            self.refuse_foreign_run();
+        }
         // SCHEDULED -> RUNNING, unless an abort or shutdown claimed the task while queued.
         let claimed = self
             .state
@@ -333,10 +374,6 @@ where
                 (s & (RUNNING | COMPLETE) == 0).then_some((s & !SCHEDULED) | RUNNING)
             });
         let Ok(prev) = claimed else { return };
-        assert!(
-            self.locality.is_owner_thread(),
-            "a local task was run on a thread other than its owner's"
-        );
         if prev & CANCELLED != 0 {
             self.cancel_claimed();
             return;
@@ -364,7 +401,8 @@ where
                 self.complete(result);
             }
             Err(payload) => {
-                let _ = self.drop_future();
+                // The poll's panic is the result; a second one from the destructor is dropped.
+                drop_quietly(self.drop_future());
                 self.complete(Err(JoinError::panic(payload)));
             }
             Ok(Poll::Pending) => {
@@ -475,7 +513,7 @@ where
             // SAFETY: `HANDLE` was set when the task completed, so the result is the handle's,
             // and it was not taken yet.
             let result = unsafe { self.take_result() };
-            let _ = catch_unwind(AssertUnwindSafe(move || drop(result)));
+            drop_quietly(result);
         } else if prev & JOIN_WAKER != 0 {
             // SAFETY: we cleared `JOIN_WAKER` before `COMPLETE`: the field is ours again.
             let waker = unsafe { self.join_waker_mut(Option::take) };

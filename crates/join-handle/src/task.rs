@@ -79,12 +79,15 @@ impl Runnable {
     /// Polls the task once (or drops its future, if it was aborted).
     ///
     /// A panic in the future is caught and becomes the task's result; it never unwinds into
-    /// the caller. If the task is woken during the poll it is queued again through
-    /// [`Schedule::schedule`].
+    /// the caller, and neither does a panic from the future's destructor, from the output's
+    /// or a panic payload's destructor, or from the join handle's waker. If the task is woken
+    /// during the poll it is queued again through [`Schedule::schedule`].
     ///
     /// # Panics
     ///
-    /// Panics if the task was made by [`spawn_local`] and this is not its owner thread.
+    /// Panics if the task was made by [`spawn_local`] and this is not its owner thread. The
+    /// task is then left untouched and handed back to [`Schedule::schedule`], so its owner can
+    /// still run it or cancel it.
     ///
     /// ```
     /// # use join_handle::{Runnable, Schedule};
