@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::ThreadId;
 
-use join_handle::{JoinHandle, Runnable, Schedule, TaskRef};
+use join_handle::{JoinHandle, Runnable, Schedule, TaskEvent, TaskRef};
 use parking_lot::RwLock;
 
 use crate::current;
@@ -204,21 +204,23 @@ impl Schedule for Scheduler {
         self.0.push(runnable);
     }
 
-    fn register(&self, task: TaskRef) {
-        // After shutdown (a worker finishing the task that dropped its own executor) keep
-        // nothing: the task is cancelled by the next push, which sees `closed`.
-        if !self.0.closed.load(Ordering::SeqCst) {
-            self.0.registry.insert(task);
-        }
-    }
-
-    fn release(&self, key: usize) {
-        if key != usize::MAX {
-            self.0.registry.remove(key);
-        }
-        if self.0.alive.fetch_sub(1, Ordering::SeqCst) == 1 {
-            // The last task is done: every `run()` caller may return.
-            self.0.sleepers.notify_all();
+    fn task_event(&self, task: &TaskRef, event: TaskEvent) {
+        match event {
+            // After shutdown (a worker finishing the task that dropped its own executor) keep
+            // nothing: the task is cancelled by the next push, which sees `closed`.
+            TaskEvent::FirstPending if !self.0.closed.load(Ordering::SeqCst) => {
+                self.0.registry.insert(task);
+            }
+            TaskEvent::Completed { pended } => {
+                if pended {
+                    self.0.registry.remove(task);
+                }
+                if self.0.alive.fetch_sub(1, Ordering::SeqCst) == 1 {
+                    // The last task is done: every `run()` caller may return.
+                    self.0.sleepers.notify_all();
+                }
+            }
+            _ => {}
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Tasks that misbehave: run on the wrong thread, or panic with payloads whose destructors
 //! panic. `Runnable::run` must never unwind into the executor because of them, the task must
-//! still be released exactly once, and its handle must still resolve.
+//! still be reported completed exactly once, and its handle must still resolve.
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, panic_any};
@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use join_handle::{Runnable, Schedule};
+use join_handle::{Runnable, Schedule, TaskEvent, TaskRef};
 
-/// Queues runnables in a vector; counts releases.
+/// Queues runnables in a vector; counts completions.
 #[derive(Clone, Default)]
 struct Queue {
     runnables: Arc<Mutex<Vec<Runnable>>>,
@@ -22,8 +22,10 @@ impl Schedule for Queue {
     fn schedule(&self, runnable: Runnable) {
         self.runnables.lock().unwrap().push(runnable);
     }
-    fn release(&self, _key: usize) {
-        self.released.fetch_add(1, Ordering::SeqCst);
+    fn task_event(&self, _: &TaskRef, event: TaskEvent) {
+        if let TaskEvent::Completed { .. } = event {
+            self.released.fetch_add(1, Ordering::SeqCst);
+        }
     }
 }
 
@@ -64,7 +66,11 @@ fn a_panicking_destructor_after_a_panicking_poll_stays_inside_run() {
     let (runnable, handle) = join_handle::spawn(PanicsTwice, queue.clone());
     let ran = catch_unwind(AssertUnwindSafe(|| runnable.run()));
     assert!(ran.is_ok(), "a panic escaped Runnable::run");
-    assert_eq!(queue.released.load(Ordering::SeqCst), 1, "release ran once");
+    assert_eq!(
+        queue.released.load(Ordering::SeqCst),
+        1,
+        "completion reported once"
+    );
     assert!(handle.is_finished());
     let err = block_on::block_on(handle.try_join()).unwrap_err();
     assert!(err.is_panic());
@@ -83,7 +89,11 @@ fn a_detached_output_whose_destructor_panics_with_a_bomb_stays_inside_run() {
     drop(handle);
     let ran = catch_unwind(AssertUnwindSafe(|| runnable.run()));
     assert!(ran.is_ok(), "a panic escaped Runnable::run");
-    assert_eq!(queue.released.load(Ordering::SeqCst), 1, "release ran once");
+    assert_eq!(
+        queue.released.load(Ordering::SeqCst),
+        1,
+        "completion reported once"
+    );
 }
 
 /// A panic payload whose destructor panics with a `Bomb`, whose destructor panics again.
@@ -102,7 +112,11 @@ fn a_panic_payload_whose_destructor_panics_is_dropped_inside_run_when_detached()
     drop(handle);
     let ran = catch_unwind(AssertUnwindSafe(|| runnable.run()));
     assert!(ran.is_ok(), "a panic escaped Runnable::run");
-    assert_eq!(queue.released.load(Ordering::SeqCst), 1, "release ran once");
+    assert_eq!(
+        queue.released.load(Ordering::SeqCst),
+        1,
+        "completion reported once"
+    );
 }
 
 #[test]
@@ -134,7 +148,11 @@ fn a_join_waker_that_panics_with_a_bomb_stays_inside_run() {
     let again = queue.pop().expect("the wake queued the task");
     let ran = catch_unwind(AssertUnwindSafe(|| again.run()));
     assert!(ran.is_ok(), "a panic escaped Runnable::run");
-    assert_eq!(queue.released.load(Ordering::SeqCst), 1, "release ran once");
+    assert_eq!(
+        queue.released.load(Ordering::SeqCst),
+        1,
+        "completion reported once"
+    );
     assert_eq!(block_on::block_on(handle), 3);
 }
 
