@@ -34,6 +34,7 @@ use std::thread::{self, ThreadId};
 use futures_task::ArcWake;
 
 use crate::error::JoinError;
+use crate::id::Running;
 use crate::meta::Meta;
 use crate::snapshot::{TaskSnapshot, TaskState};
 use crate::state::{
@@ -379,6 +380,8 @@ where
             // An abort or shutdown claimed the task while it was queued.
             TransitionToRunning::Busy => return,
         };
+        // `TaskId::current()` is this task until the run ends (poll, destructor, completion).
+        let _running = Running::enter(self.id);
 
         let waker = futures_task::waker_ref(&self);
         let mut cx = Context::from_waker(&waker);

@@ -25,6 +25,31 @@ static NEXT_BLOCK: AtomicU64 = AtomicU64::new(1);
 thread_local! {
     /// This thread's reserved ids: the next one, and the end of the block (exclusive).
     static RESERVED: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+    /// The task being run on this thread: set by `Runnable::run` for the length of the run,
+    /// restored by [`Running`]'s drop.
+    static CURRENT: Cell<Option<TaskId>> = const { Cell::new(None) };
+}
+
+/// While alive, [`TaskId::current`] on this thread is the id it was made with; its drop puts
+/// back whatever was there before (runs nest if a task runs another one inline).
+pub(crate) struct Running {
+    previous: Option<TaskId>,
+}
+
+impl Running {
+    #[inline]
+    pub(crate) fn enter(id: TaskId) -> Running {
+        // A thread whose thread-locals are being destroyed has no current task to show.
+        let previous = CURRENT.try_with(|c| c.replace(Some(id))).unwrap_or(None);
+        Running { previous }
+    }
+}
+
+impl Drop for Running {
+    #[inline]
+    fn drop(&mut self) {
+        let _ = CURRENT.try_with(|c| c.set(self.previous));
+    }
 }
 
 /// The id of a task: unique among all tasks of the process, never reused.
@@ -67,6 +92,24 @@ impl TaskId {
             // straight from the shared counter.
             .unwrap_or_else(|_| NEXT_BLOCK.fetch_add(1, Ordering::Relaxed));
         TaskId(NonZeroU64::new(id).expect("task ids start at 1 and never wrap"))
+    }
+
+    /// The id of the task being run on this thread (polled, or its future dropped), or `None`
+    /// outside a task. The future given to a `block_on` is not a task.
+    ///
+    /// ```
+    /// use join_handle::{Runnable, Schedule, TaskId};
+    /// # struct Nothing;
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
+    /// let (runnable, handle) = join_handle::spawn(async { TaskId::current() }, Nothing);
+    /// let id = handle.id();
+    /// assert_eq!(TaskId::current(), None);
+    /// runnable.run();
+    /// assert_eq!(TaskId::current(), None, "restored after the run");
+    /// assert_eq!(block_on::block_on(handle), Some(id));
+    /// ```
+    pub fn current() -> Option<TaskId> {
+        CURRENT.try_with(Cell::get).unwrap_or(None)
     }
 
     /// The id as a number.

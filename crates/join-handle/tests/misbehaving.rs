@@ -178,6 +178,9 @@ fn a_local_task_run_on_another_thread_stays_cancellable_by_its_owner() {
             .is_cancelled()
     );
     assert_eq!(queue.released.load(Ordering::SeqCst), 1);
+    // The foreign run handed the task back to the queue; that entry now does nothing.
+    queue.pop().expect("handed back").run();
+    assert!(queue.pop().is_none());
 }
 
 #[test]
@@ -193,4 +196,31 @@ fn a_local_task_run_on_another_thread_is_queued_again_for_its_owner() {
         .expect("the wrong thread gave the task back to its queue");
     back.run();
     assert_eq!(block_on::block_on(handle), 5);
+}
+
+#[test]
+fn the_current_task_id_is_set_for_the_run_and_cleared_after_a_panic() {
+    let queue = Queue::default();
+    let (runnable, handle) = join_handle::spawn(
+        async {
+            let inside = join_handle::TaskId::current();
+            panic_any(inside);
+        },
+        queue.clone(),
+    );
+    let id = handle.id();
+    runnable.run();
+    assert_eq!(
+        join_handle::TaskId::current(),
+        None,
+        "cleared after the panic"
+    );
+    let payload = block_on::block_on(handle.try_join())
+        .unwrap_err()
+        .into_panic();
+    assert_eq!(
+        payload.downcast_ref::<Option<join_handle::TaskId>>(),
+        Some(&Some(id)),
+        "the task saw its own id"
+    );
 }
