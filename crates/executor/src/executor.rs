@@ -35,7 +35,7 @@ use crate::shared::Shared;
 /// assert_eq!(outputs, [0, 10, 20]);
 /// ```
 pub struct Executor {
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
     workers: Vec<thread::JoinHandle<()>>,
 }
 
@@ -73,12 +73,13 @@ impl Executor {
     /// let handle = ex.spawn(async { "hi" });
     /// assert_eq!(ex.block_on(handle), "hi");
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.shared.spawn(future)
+        self.shared.spawn(future, join_handle::Builder::new())
     }
 
     /// Drives tasks on the calling thread until no spawned task is alive. While tasks wait

@@ -45,6 +45,7 @@
 mod current;
 mod executor;
 mod injector;
+mod introspect;
 mod local;
 mod registry;
 mod runner;
@@ -57,6 +58,7 @@ mod yield_now;
 
 pub use crate::current::{spawn, spawn_local};
 pub use crate::executor::{Builder, Executor};
+pub use crate::introspect::{Dump, LocalTaskBuilder, TaskBuilder, task_id};
 pub use crate::local::LocalExecutor;
 pub use crate::yield_now::yield_now;
-pub use join_handle::{JoinError, JoinHandle, TryJoin};
+pub use join_handle::{JoinError, JoinHandle, TaskId, TaskSnapshot, TaskState, TryJoin};

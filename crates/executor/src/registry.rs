@@ -50,6 +50,13 @@ impl Registry {
         drop(taken);
     }
 
+    /// Reads every task in the registry, under the lock (a snapshot is a few loads; it
+    /// never polls a task nor waits for one). Taken through the registry's own reference, so
+    /// the lost check is exact.
+    pub(crate) fn snapshots(&self) -> Vec<join_handle::TaskSnapshot> {
+        self.tasks.lock().iter().map(TaskRef::snapshot).collect()
+    }
+
     /// Empties the registry, returning every task that was still in it.
     pub(crate) fn take_all(&self) -> Vec<TaskRef> {
         let taken = std::mem::take(&mut *self.tasks.lock());

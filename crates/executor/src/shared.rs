@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::ThreadId;
 
-use join_handle::{JoinHandle, Runnable, Schedule, TaskEvent, TaskRef};
+use join_handle::{Builder as TaskOptions, JoinHandle, Runnable, Schedule, TaskEvent, TaskRef};
 use parking_lot::RwLock;
 
 use crate::current;
@@ -142,30 +142,43 @@ impl Shared {
         None
     }
 
+    /// A snapshot of every task that has waited at least once and is not finished.
+    pub(crate) fn snapshots(&self) -> Vec<join_handle::TaskSnapshot> {
+        self.registry.snapshots()
+    }
+
     /// Whether no spawned task is alive.
     pub(crate) fn is_idle(&self) -> bool {
         self.alive.load(Ordering::SeqCst) == 0
     }
 
-    /// Spawns a `Send` task.
-    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    /// Spawns a `Send` task with `options` (its name and spawn location).
+    pub(crate) fn spawn<F>(
+        self: &Arc<Self>,
+        future: F,
+        options: TaskOptions,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (runnable, handle) = join_handle::spawn(future, Scheduler(self.clone()));
+        let (runnable, handle) = options.spawn(future, Scheduler(self.clone()));
         self.admit(runnable);
         handle
     }
 
     /// Spawns a task that stays on the owner thread. The caller checked that it is on it.
-    pub(crate) fn spawn_local<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn_local<F>(
+        self: &Arc<Self>,
+        future: F,
+        options: TaskOptions,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
         debug_assert_eq!(self.owner, Some(std::thread::current().id()));
-        let (runnable, handle) = join_handle::spawn_local(future, Scheduler(self.clone()));
+        let (runnable, handle) = options.spawn_local(future, Scheduler(self.clone()));
         self.admit(runnable);
         handle
     }
