@@ -52,6 +52,7 @@ mod runner;
 mod shared;
 mod sleepers;
 mod sync;
+mod task_local;
 #[cfg(test)]
 mod test_support;
 mod yield_now;
@@ -60,5 +61,6 @@ pub use crate::current::{spawn, spawn_local};
 pub use crate::executor::{Builder, Executor};
 pub use crate::introspect::{Dump, LocalTaskBuilder, TaskBuilder, task_id};
 pub use crate::local::LocalExecutor;
+pub use crate::task_local::{AccessError, LocalKey, TaskLocalFuture};
 pub use crate::yield_now::yield_now;
 pub use join_handle::{JoinError, JoinHandle, TaskId, TaskSnapshot, TaskState, TryJoin};
