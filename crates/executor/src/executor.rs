@@ -8,6 +8,7 @@ use std::thread;
 
 use join_handle::JoinHandle;
 
+use crate::hooks::Hooks;
 use crate::runner;
 use crate::shared::Shared;
 
@@ -169,6 +170,8 @@ impl fmt::Debug for Executor {
 pub struct Builder {
     worker_threads: usize,
     thread_name: String,
+    /// Opt-in task callbacks, set in `hooks.rs`.
+    pub(crate) hooks: Hooks,
 }
 
 impl Default for Builder {
@@ -176,6 +179,7 @@ impl Default for Builder {
         Builder {
             worker_threads: 0,
             thread_name: "executor-worker".to_string(),
+            hooks: Hooks::default(),
         }
     }
 }
@@ -215,7 +219,7 @@ impl Builder {
     /// assert_eq!(ex.block_on(async { 2 }), 2);
     /// ```
     pub fn build(self) -> Executor {
-        let shared = Shared::new(None);
+        let shared = Shared::with_hooks(None, self.hooks);
         let workers = (0..self.worker_threads)
             .map(|_| {
                 let shared = shared.clone();

@@ -44,6 +44,7 @@
 
 mod current;
 mod executor;
+mod hooks;
 mod injector;
 mod introspect;
 mod local;
@@ -63,4 +64,4 @@ pub use crate::introspect::{Dump, LocalTaskBuilder, TaskBuilder, task_id};
 pub use crate::local::LocalExecutor;
 pub use crate::task_local::{AccessError, LocalKey, TaskLocalFuture};
 pub use crate::yield_now::yield_now;
-pub use join_handle::{JoinError, JoinHandle, TaskId, TaskSnapshot, TaskState, TryJoin};
+pub use join_handle::{JoinError, JoinHandle, Outcome, TaskId, TaskSnapshot, TaskState, TryJoin};

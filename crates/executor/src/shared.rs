@@ -31,6 +31,7 @@ use join_handle::{Builder as TaskOptions, JoinHandle, Runnable, Schedule, TaskEv
 use parking_lot::RwLock;
 
 use crate::current;
+use crate::hooks::Hooks;
 use crate::injector::{Injector, LOCAL_CAPACITY, LocalQueue};
 use crate::registry::Registry;
 use crate::sleepers::Sleepers;
@@ -48,11 +49,18 @@ pub(crate) struct Shared {
     pub(crate) stop_workers: AtomicBool,
     /// `Some` for a `LocalExecutor`: the only thread that runs its tasks.
     pub(crate) owner: Option<ThreadId>,
+    /// Opt-in callbacks on spawn and termination.
+    hooks: Hooks,
 }
 
 impl Shared {
     pub(crate) fn new(owner: Option<ThreadId>) -> Arc<Shared> {
+        Shared::with_hooks(owner, Hooks::default())
+    }
+
+    pub(crate) fn with_hooks(owner: Option<ThreadId>, hooks: Hooks) -> Arc<Shared> {
         Arc::new(Shared {
+            hooks,
             queue: Injector::new(),
             locals: RwLock::new(Vec::new()),
             registry: Registry::default(),
@@ -185,6 +193,7 @@ impl Shared {
 
     fn admit(&self, runnable: Runnable) {
         self.alive.fetch_add(1, Ordering::SeqCst);
+        self.hooks.spawned(|| runnable.task_ref().snapshot());
         self.push(runnable);
     }
 
@@ -224,10 +233,11 @@ impl Schedule for Scheduler {
             TaskEvent::FirstPending if !self.0.closed.load(Ordering::SeqCst) => {
                 self.0.registry.insert(task);
             }
-            TaskEvent::Completed { pended } => {
+            TaskEvent::Completed { pended, outcome } => {
                 if pended {
                     self.0.registry.remove(task);
                 }
+                self.0.hooks.terminated(task.id(), outcome);
                 if self.0.alive.fetch_sub(1, Ordering::SeqCst) == 1 {
                     // The last task is done: every `run()` caller may return.
                     self.0.sleepers.notify_all();

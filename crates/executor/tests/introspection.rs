@@ -340,3 +340,47 @@ fn a_task_waiting_on_a_timer_is_not_lost() {
     assert!(!t.is_lost(), "the timer holds its waker");
     sleeper.abort();
 }
+
+#[test]
+fn spawn_and_terminate_hooks_see_every_task_once_with_its_outcome() {
+    use executor::Outcome;
+    let spawned = Arc::new(Mutex::new(Vec::new()));
+    let ended = Arc::new(Mutex::new(Vec::new()));
+    let (s, e) = (spawned.clone(), ended.clone());
+    let ex = Executor::builder()
+        .on_task_spawn(move |t| {
+            s.lock()
+                .unwrap()
+                .push((t.id(), t.spawned_at().line(), t.state()));
+            panic!("a panicking hook is contained");
+        })
+        .on_task_terminate(move |id, outcome| e.lock().unwrap().push((id, outcome)))
+        .build();
+    let ok = ex.spawn(async { yield_now().await });
+    let line = line!() - 1;
+    let bad = ex.spawn(async { panic!("task panics") });
+    let aborted = ex.spawn(pending::<()>());
+    let dropped = ex.spawn(pending::<()>());
+    let ids = [ok.id(), bad.id(), aborted.id(), dropped.id()];
+    ex.block_on(yield_now());
+    aborted.abort();
+    ex.block_on(ok);
+    assert_eq!(
+        spawned.lock().unwrap()[0],
+        (ids[0], line, TaskState::Scheduled)
+    );
+    assert_eq!(spawned.lock().unwrap().len(), 4);
+    drop(ex);
+    let mut ended = ended.lock().unwrap().clone();
+    ended.sort_by_key(|&(id, _)| id);
+    assert_eq!(
+        ended,
+        [
+            (ids[0], Outcome::Output),
+            (ids[1], Outcome::Panicked),
+            (ids[2], Outcome::Cancelled),
+            (ids[3], Outcome::Cancelled)
+        ]
+    );
+    assert!(bad.is_finished() && dropped.is_finished());
+}

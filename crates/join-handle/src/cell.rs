@@ -41,7 +41,7 @@ use crate::state::{
     Completed, HandleDropped, Notified, State, TransitionToIdle, TransitionToRunning,
 };
 use crate::sync::UnsafeCell;
-use crate::{Runnable, Schedule, TaskEvent, TaskId, TaskRef};
+use crate::{Outcome, Runnable, Schedule, TaskEvent, TaskId, TaskRef};
 
 /// How many nested panics `catch_quietly` catches from payload destructors before it leaks
 /// the last payload. One level covers a payload whose `Drop` panics; more only for contrived
@@ -260,6 +260,11 @@ where
     /// Publishes the result. The caller holds `RUNNING` and the future is gone.
     fn complete(&self, result: Result<F::Output, JoinError>) {
         let failed = result.is_err();
+        let outcome = match &result {
+            Ok(_) => Outcome::Output,
+            Err(e) if e.is_panic() => Outcome::Panicked,
+            Err(_) => Outcome::Cancelled,
+        };
         // SAFETY: the caller holds `RUNNING` and has dropped the future; writing a union field
         // drops nothing, so this only fills the empty slot. `FAILED` records which field.
         unsafe {
@@ -287,6 +292,7 @@ where
         }
         let event = TaskEvent::Completed {
             pended: completion.pended,
+            outcome,
         };
         self.with_task_ref(|task| self.scheduler.task_event(task, event));
     }

@@ -60,4 +60,4 @@ pub use error::JoinError;
 pub use handle::{JoinHandle, TryJoin};
 pub use id::TaskId;
 pub use snapshot::{TaskSnapshot, TaskState};
-pub use task::{Builder, Runnable, Schedule, TaskEvent, TaskRef, spawn, spawn_local};
+pub use task::{Builder, Outcome, Runnable, Schedule, TaskEvent, TaskRef, spawn, spawn_local};

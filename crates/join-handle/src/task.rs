@@ -55,7 +55,7 @@ pub trait Schedule: Send + Sync + 'static {
 ///
 /// ```
 /// use std::sync::Mutex;
-/// use join_handle::{Runnable, Schedule, TaskEvent, TaskRef};
+/// use join_handle::{Outcome, Runnable, Schedule, TaskEvent, TaskRef};
 ///
 /// #[derive(Default)]
 /// struct Log(Mutex<Vec<TaskEvent>>);
@@ -72,7 +72,10 @@ pub trait Schedule: Send + Sync + 'static {
 /// handle.abort();
 /// assert_eq!(
 ///     *log.0.lock().unwrap(),
-///     [TaskEvent::FirstPending, TaskEvent::Completed { pended: true }]
+///     [
+///         TaskEvent::FirstPending,
+///         TaskEvent::Completed { pended: true, outcome: Outcome::Cancelled }
+///     ]
 /// );
 /// ```
 #[non_exhaustive]
@@ -89,7 +92,26 @@ pub enum TaskEvent {
     Completed {
         /// Whether `FirstPending` was reported for this task.
         pended: bool,
+        /// How it ended.
+        outcome: Outcome,
     },
+}
+
+/// How a task ended: reported with [`TaskEvent::Completed`].
+///
+/// ```
+/// use join_handle::Outcome;
+/// assert_ne!(Outcome::Output, Outcome::Cancelled);
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// The future returned its output.
+    Output,
+    /// The future panicked (in `poll`, or in its destructor).
+    Panicked,
+    /// The task was aborted, or shut down by its executor, before it finished.
+    Cancelled,
 }
 
 /// The right to poll a task once. An executor's run queue holds these.

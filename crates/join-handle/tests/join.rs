@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
-use join_handle::{JoinHandle, Runnable, Schedule, TaskEvent, TaskRef};
+use join_handle::{JoinHandle, Outcome, Runnable, Schedule, TaskEvent, TaskRef};
 use wakers::CountingWaker;
 
 /// Queues runnables in a vector; records task events.
@@ -112,7 +112,10 @@ fn a_dropped_handle_withdraws_its_waker_and_the_output_is_dropped_at_completion(
         *queue.events.lock().unwrap(),
         [
             TaskEvent::FirstPending,
-            TaskEvent::Completed { pended: true }
+            TaskEvent::Completed {
+                pended: true,
+                outcome: Outcome::Output
+            }
         ],
         "reported idle once, completed once"
     );
@@ -156,7 +159,7 @@ fn an_executor_can_keep_its_own_index_of_pending_tasks() {
                 TaskEvent::FirstPending => assert!(self.1.lock().unwrap().insert(task.clone())),
                 // Drop our reference, as an executor does: keeping it would be a task ->
                 // scheduler -> task cycle.
-                TaskEvent::Completed { pended } => {
+                TaskEvent::Completed { pended, .. } => {
                     assert_eq!(self.1.lock().unwrap().remove(task), pended)
                 }
                 _ => unreachable!(),
@@ -190,8 +193,14 @@ fn an_executor_can_keep_its_own_index_of_pending_tasks() {
         *sched.0.events.lock().unwrap(),
         [
             TaskEvent::FirstPending,
-            TaskEvent::Completed { pended: false },
-            TaskEvent::Completed { pended: true }
+            TaskEvent::Completed {
+                pended: false,
+                outcome: Outcome::Output
+            },
+            TaskEvent::Completed {
+                pended: true,
+                outcome: Outcome::Output
+            }
         ]
     );
     assert_eq!(block_on::block_on(handle), 3);
