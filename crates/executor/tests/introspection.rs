@@ -310,7 +310,13 @@ fn a_dump_during_many_concurrent_spawns_neither_deadlocks_nor_crashes() {
         }
         stop.store(true, Ordering::SeqCst);
         dumper.join().unwrap();
-        assert_eq!(ex.dump().tasks().count(), 0, "every task finished");
+        // A task's handle resolves just before its runner takes it out of the registry, so a
+        // dump may still list a spawner, as finished.
+        let left = ex.dump();
+        assert!(
+            left.tasks().all(|t| t.state() == TaskState::Finished),
+            "{left}"
+        );
     });
 }
 
