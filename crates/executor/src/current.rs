@@ -121,13 +121,15 @@ impl Drop for Enter {
 /// });
 /// assert_eq!(total, 3);
 /// ```
+#[track_caller]
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    let options = join_handle::Builder::new();
     CURRENT.with(|c| match &*c.borrow() {
-        Some(current) => current.shared.spawn(future),
+        Some(current) => current.shared.spawn(future, options),
         None => panic!(
             "executor::spawn called outside of an executor: call it from code driven by \
              Executor::run, Executor::block_on, a worker thread, or a LocalExecutor"
@@ -154,14 +156,16 @@ where
 /// });
 /// assert_eq!(n, 41);
 /// ```
+#[track_caller]
 pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
+    let options = join_handle::Builder::new();
     CURRENT.with(|c| match &*c.borrow() {
         Some(current) if current.shared.owner == Some(std::thread::current().id()) => {
-            current.shared.spawn_local(future)
+            current.shared.spawn_local(future, options)
         }
         _ => panic!(
             "executor::spawn_local called outside of a LocalExecutor: call it from code driven \

@@ -8,6 +8,7 @@ use std::thread;
 
 use join_handle::JoinHandle;
 
+use crate::hooks::Hooks;
 use crate::runner;
 use crate::shared::Shared;
 
@@ -35,7 +36,7 @@ use crate::shared::Shared;
 /// assert_eq!(outputs, [0, 10, 20]);
 /// ```
 pub struct Executor {
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
     workers: Vec<thread::JoinHandle<()>>,
 }
 
@@ -73,12 +74,13 @@ impl Executor {
     /// let handle = ex.spawn(async { "hi" });
     /// assert_eq!(ex.block_on(handle), "hi");
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.shared.spawn(future)
+        self.shared.spawn(future, join_handle::Builder::new())
     }
 
     /// Drives tasks on the calling thread until no spawned task is alive. While tasks wait
@@ -178,6 +180,8 @@ impl fmt::Debug for Executor {
 pub struct Builder {
     worker_threads: usize,
     thread_name: String,
+    /// Opt-in task callbacks, set in `hooks.rs`.
+    pub(crate) hooks: Hooks,
 }
 
 impl Default for Builder {
@@ -185,6 +189,7 @@ impl Default for Builder {
         Builder {
             worker_threads: 0,
             thread_name: "executor-worker".to_string(),
+            hooks: Hooks::default(),
         }
     }
 }
@@ -224,7 +229,7 @@ impl Builder {
     /// assert_eq!(ex.block_on(async { 2 }), 2);
     /// ```
     pub fn build(self) -> Executor {
-        let shared = Shared::new(None);
+        let shared = Shared::with_hooks(None, self.hooks);
         let workers = (0..self.worker_threads)
             .map(|_| {
                 let shared = shared.clone();

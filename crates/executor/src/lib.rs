@@ -91,19 +91,24 @@
 
 mod current;
 mod executor;
+mod hooks;
 mod injector;
+mod introspect;
 mod local;
 mod registry;
 mod runner;
 mod shared;
 mod sleepers;
 mod sync;
+mod task_local;
 #[cfg(test)]
 mod test_support;
 mod yield_now;
 
 pub use crate::current::{spawn, spawn_local};
 pub use crate::executor::{Builder, Executor};
+pub use crate::introspect::{Dump, LocalTaskBuilder, TaskBuilder, task_id};
 pub use crate::local::LocalExecutor;
+pub use crate::task_local::{AccessError, LocalKey, TaskLocalFuture};
 pub use crate::yield_now::yield_now;
-pub use join_handle::{JoinError, JoinHandle, TryJoin};
+pub use join_handle::{JoinError, JoinHandle, Outcome, TaskId, TaskSnapshot, TaskState, TryJoin};

@@ -32,7 +32,7 @@ use crate::shared::Shared;
 /// assert_eq!(counter.get(), 3);
 /// ```
 pub struct LocalExecutor {
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
     _not_send: PhantomData<Rc<()>>,
 }
 
@@ -59,12 +59,13 @@ impl LocalExecutor {
     /// let handle = ex.spawn(async move { rc.len() });
     /// assert_eq!(ex.block_on(handle), 8);
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.shared.spawn_local(future)
+        self.shared.spawn_local(future, join_handle::Builder::new())
     }
 
     /// Drives tasks until no spawned task is alive, parking while they wait.

@@ -1,59 +1,66 @@
 //! [`Registry`]: the executor's idle tasks, so that dropping the executor can cancel them.
 //!
-//! A slab: a vector of slots, each holding a task or nothing, and a stack of the free slots
-//! indexes. A task's key is its slot, given to the task when it registers and handed back when
-//! it completes. Insert and remove are O(1) under one short lock; the vector's growth is
-//! amortised over many tasks and its memory is reused as tasks finish. A slot is 16 bytes
-//! (`Option<TaskRef>` uses the pointer's niche); the free stack grows only with removals.
+//! A hash set of [`TaskRef`]s, keyed by task id, under one short lock. A task enters when a
+//! poll first returns `Pending` (`TaskEvent::FirstPending`) and leaves when it completes
+//! (`TaskEvent::Completed { pended: true }`); tasks that finish in their first poll never
+//! touch the lock. The executor keeps this index itself: the task cell stores nothing of it.
+//! Task ids are unique and well spread, so the hasher only mixes the id's bits (one multiply)
+//! instead of running SipHash.
+
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use join_handle::TaskRef;
 use parking_lot::Mutex;
 
+/// Hashes a task id (the only thing a `TaskRef` hashes) with one multiply by a large odd
+/// constant (2^64 / golden ratio), which spreads consecutive ids over the table.
 #[derive(Debug, Default)]
-struct Slab {
-    slots: Vec<Option<TaskRef>>,
-    free: Vec<u32>,
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, id: u64) {
+        self.0 = id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct Registry {
-    slab: Mutex<Slab>,
+    tasks: Mutex<HashSet<TaskRef, BuildHasherDefault<IdHasher>>>,
 }
 
 impl Registry {
-    /// Adds an idle task and tells it its key.
-    pub(crate) fn insert(&self, task: TaskRef) {
-        let mut slab = self.slab.lock();
-        let key = match slab.free.pop() {
-            Some(key) => key as usize,
-            None => {
-                slab.slots.push(None);
-                slab.slots.len() - 1
-            }
-        };
-        task.set_key(key);
-        slab.slots[key] = Some(task);
+    /// Adds an idle task.
+    pub(crate) fn insert(&self, task: &TaskRef) {
+        self.tasks.lock().insert(task.clone());
     }
 
-    /// Removes a completed task. Unknown keys (already taken by shutdown) are ignored.
-    pub(crate) fn remove(&self, key: usize) {
-        let mut slab = self.slab.lock();
-        let task = slab.slots.get_mut(key).and_then(Option::take);
-        if task.is_some() {
-            slab.free.push(key as u32);
-        }
-        drop(slab);
-        drop(task);
+    /// Removes a completed task. Unknown tasks (already taken by shutdown) are ignored.
+    pub(crate) fn remove(&self, task: &TaskRef) {
+        let taken = self.tasks.lock().take(task);
+        // Dropped outside the lock.
+        drop(taken);
+    }
+
+    /// Reads every task in the registry, under the lock (a snapshot is a few loads; it
+    /// never polls a task nor waits for one). Taken through the registry's own reference, so
+    /// the lost check is exact.
+    pub(crate) fn snapshots(&self) -> Vec<join_handle::TaskSnapshot> {
+        self.tasks.lock().iter().map(TaskRef::snapshot).collect()
     }
 
     /// Empties the registry, returning every task that was still in it.
     pub(crate) fn take_all(&self) -> Vec<TaskRef> {
-        let mut slab = self.slab.lock();
-        slab.free.clear();
-        std::mem::take(&mut slab.slots)
-            .into_iter()
-            .flatten()
-            .collect()
+        let taken = std::mem::take(&mut *self.tasks.lock());
+        taken.into_iter().collect()
     }
 }
 
@@ -68,20 +75,16 @@ mod tests {
     }
 
     #[test]
-    fn keys_are_reused_after_removal() {
+    fn tasks_are_removed_once_and_unknown_ones_ignored() {
         let registry = Registry::default();
         let (a, b, c) = (task(), task(), task());
-        registry.insert(a.clone());
-        registry.insert(b.clone());
-        assert_eq!((a.key(), b.key()), (0, 1));
-        registry.remove(0);
-        registry.insert(c.clone());
-        assert_eq!(c.key(), 0, "the freed key is reused");
-        registry.remove(7); // unknown: ignored
-        registry.remove(0);
-        registry.remove(0); // twice: ignored
+        registry.insert(&a);
+        registry.insert(&b);
+        registry.remove(&a);
+        registry.remove(&c); // unknown: ignored
+        registry.remove(&a); // twice: ignored
         let left = registry.take_all();
-        assert_eq!(left.len(), 1);
-        assert_eq!(left[0].key(), 1);
+        assert_eq!(left, [b]);
+        assert!(registry.take_all().is_empty());
     }
 }

@@ -47,10 +47,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::ThreadId;
 
-use join_handle::{JoinHandle, Runnable, Schedule, TaskRef};
+use join_handle::{Builder as TaskOptions, JoinHandle, Runnable, Schedule, TaskEvent, TaskRef};
 use parking_lot::RwLock;
 
 use crate::current;
+use crate::hooks::Hooks;
 use crate::injector::{Injector, LOCAL_CAPACITY, LocalQueue};
 use crate::registry::Registry;
 use crate::sleepers::Sleepers;
@@ -70,11 +71,18 @@ pub(crate) struct Shared {
     pub(crate) stop_workers: AtomicBool,
     /// `Some` for a `LocalExecutor`: the only thread that runs its tasks.
     pub(crate) owner: Option<ThreadId>,
+    /// Opt-in callbacks on spawn and termination.
+    hooks: Hooks,
 }
 
 impl Shared {
     pub(crate) fn new(owner: Option<ThreadId>) -> Arc<Shared> {
+        Shared::with_hooks(owner, Hooks::default())
+    }
+
+    pub(crate) fn with_hooks(owner: Option<ThreadId>, hooks: Hooks) -> Arc<Shared> {
         Arc::new(Shared {
+            hooks,
             queue: Injector::new(),
             locals: RwLock::new(Vec::new()),
             registry: Registry::default(),
@@ -185,36 +193,50 @@ impl Shared {
         None
     }
 
+    /// A snapshot of every task that has waited at least once and is not finished.
+    pub(crate) fn snapshots(&self) -> Vec<join_handle::TaskSnapshot> {
+        self.registry.snapshots()
+    }
+
     /// Whether no spawned task is alive.
     pub(crate) fn is_idle(&self) -> bool {
         self.alive.load(Ordering::SeqCst) == 0
     }
 
-    /// Spawns a `Send` task.
-    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    /// Spawns a `Send` task with `options` (its name and spawn location).
+    pub(crate) fn spawn<F>(
+        self: &Arc<Self>,
+        future: F,
+        options: TaskOptions,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (runnable, handle) = join_handle::spawn(future, Scheduler(self.clone()));
+        let (runnable, handle) = options.spawn(future, Scheduler(self.clone()));
         self.admit(runnable);
         handle
     }
 
     /// Spawns a task that stays on the owner thread. The caller checked that it is on it.
-    pub(crate) fn spawn_local<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn_local<F>(
+        self: &Arc<Self>,
+        future: F,
+        options: TaskOptions,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
         debug_assert_eq!(self.owner, Some(std::thread::current().id()));
-        let (runnable, handle) = join_handle::spawn_local(future, Scheduler(self.clone()));
+        let (runnable, handle) = options.spawn_local(future, Scheduler(self.clone()));
         self.admit(runnable);
         handle
     }
 
     fn admit(&self, runnable: Runnable) {
         self.alive.fetch_add(1, Ordering::SeqCst);
+        self.hooks.spawned(|| runnable.task_ref().snapshot());
         if self.closed.load(Ordering::Relaxed) {
             // Spawned after the executor was dropped (by a task of its own, still running on
             // one of its threads): cancel it, as a spawn from any other thread would be. A
@@ -259,19 +281,22 @@ impl Schedule for Scheduler {
         self.0.push(runnable);
     }
 
-    fn register(&self, task: TaskRef) {
-        // Even after shutdown (a worker finishing the task that dropped its own executor):
-        // that worker shuts down again when it leaves, which cancels this task.
-        self.0.registry.insert(task);
-    }
-
-    fn release(&self, key: usize) {
-        if key != usize::MAX {
-            self.0.registry.remove(key);
-        }
-        if self.0.alive.fetch_sub(1, Ordering::SeqCst) == 1 {
-            // The last task is done: every `run()` caller may return.
-            self.0.sleepers.notify_all();
+    fn task_event(&self, task: &TaskRef, event: TaskEvent) {
+        match event {
+            // Even after shutdown (a worker finishing the task that dropped its own executor):
+            // that worker shuts down again when it leaves, which cancels this task.
+            TaskEvent::FirstPending => self.0.registry.insert(task),
+            TaskEvent::Completed { pended, outcome } => {
+                if pended {
+                    self.0.registry.remove(task);
+                }
+                self.0.hooks.terminated(task.id(), outcome);
+                if self.0.alive.fetch_sub(1, Ordering::SeqCst) == 1 {
+                    // The last task is done: every `run()` caller may return.
+                    self.0.sleepers.notify_all();
+                }
+            }
+            _ => {}
         }
     }
 }

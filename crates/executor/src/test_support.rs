@@ -7,5 +7,4 @@ pub(crate) struct Nothing;
 
 impl Schedule for Nothing {
     fn schedule(&self, _: Runnable) {}
-    fn release(&self, _: usize) {}
 }

@@ -34,14 +34,38 @@ use std::thread::{self, ThreadId};
 use futures_task::ArcWake;
 
 use crate::error::JoinError;
+use crate::id::Running;
+use crate::meta::Meta;
+use crate::snapshot::{TaskSnapshot, TaskState};
 use crate::state::{
-    CANCELLED, COMPLETE, CONSUMED, FAILED, HANDLE, INITIAL, JOIN_WAKER, RUNNING, SCHEDULED,
+    Completed, HandleDropped, Notified, State, TransitionToIdle, TransitionToRunning,
 };
-use crate::sync::{AtomicU32, Ordering, UnsafeCell};
-use crate::{Runnable, Schedule, TaskRef};
+use crate::sync::UnsafeCell;
+use crate::{Outcome, Runnable, Schedule, TaskEvent, TaskId, TaskRef};
 
-/// The registry key of a task that was never registered.
-const NO_KEY: u32 = u32::MAX;
+/// How many nested panics `catch_quietly` catches from payload destructors before it leaks
+/// the last payload. One level covers a payload whose `Drop` panics; more only for contrived
+/// chains of payloads whose destructors each panic with another such payload.
+const NESTED_PANICS: usize = 4;
+
+/// Runs `f`, catching a panic. The caught payload is dropped inside `catch_unwind` as well (its
+/// destructor may panic too, with a payload of its own, and so on); after [`NESTED_PANICS`]
+/// levels the last payload is leaked rather than dropped. Nothing ever unwinds out of this.
+fn catch_quietly(f: impl FnOnce()) {
+    let mut caught = catch_unwind(AssertUnwindSafe(f)).err();
+    for _ in 0..NESTED_PANICS {
+        match caught {
+            None => return,
+            Some(payload) => caught = catch_unwind(AssertUnwindSafe(move || drop(payload))).err(),
+        }
+    }
+    std::mem::forget(caught);
+}
+
+/// Drops `value` with [`catch_quietly`]: a panicking destructor never unwinds into the caller.
+fn drop_quietly<T>(value: T) {
+    catch_quietly(move || drop(value));
+}
 
 /// What the cell holds: the future until it is dropped, then its result until it is taken.
 ///
@@ -83,9 +107,11 @@ impl Locality for OwnedBy {
 }
 
 pub(crate) struct Cell<F: Future, S, L: Locality> {
-    state: AtomicU32,
-    /// The executor's registry key, set at most once, by `Schedule::register`.
-    key: AtomicU32,
+    state: State,
+    /// Set at spawn, never changed.
+    id: TaskId,
+    /// Spawn location and name: set at spawn, never changed.
+    meta: Meta,
     /// The waker of whoever awaits the handle; see the `JOIN_WAKER` rules.
     join_waker: UnsafeCell<Option<Waker>>,
     scheduler: S,
@@ -115,9 +141,10 @@ pub(crate) trait RawTask: Send + Sync + 'static {
     /// Drops the future unpolled and completes the task as cancelled, unless someone else
     /// holds it or it is finished already. Called by the executor's shutdown.
     fn shutdown(&self);
-    fn key(&self) -> usize;
-    fn set_key(&self, key: usize);
+    fn id(&self) -> TaskId;
     fn is_complete(&self) -> bool;
+    /// Reads the task; `refs` is its current reference count, as seen by the caller.
+    fn snapshot(&self, refs: usize) -> TaskSnapshot;
 }
 
 /// What a [`JoinHandle<T>`](crate::JoinHandle) can do with its task.
@@ -125,6 +152,7 @@ pub(crate) trait JoinTarget<T>: Send + Sync {
     fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>>;
     fn abort(self: Arc<Self>);
     fn is_finished(&self) -> bool;
+    fn id(&self) -> TaskId;
     /// The handle is being dropped: stop keeping the output.
     fn drop_handle(&self);
 }
@@ -135,10 +163,11 @@ where
     S: Schedule,
     L: Locality,
 {
-    pub(crate) fn new(future: F, scheduler: S, locality: L) -> Arc<Self> {
+    pub(crate) fn new(future: F, scheduler: S, locality: L, meta: Meta) -> Arc<Self> {
         Arc::new(Cell {
-            state: AtomicU32::new(INITIAL),
-            key: AtomicU32::new(NO_KEY),
+            state: State::new(),
+            id: TaskId::next(),
+            meta,
             join_waker: UnsafeCell::new(None),
             scheduler,
             locality,
@@ -167,9 +196,9 @@ where
     /// The task is `COMPLETE`, not `CONSUMED`, and the caller is the side the completion
     /// handed the result to.
     unsafe fn take_result(&self) -> Result<F::Output, JoinError> {
-        let prev = self.state.fetch_or(CONSUMED, Ordering::AcqRel);
+        let prev = self.state.consume();
         // SAFETY: the caller's contract, and `FAILED` (set with `COMPLETE`) says which field.
-        unsafe { self.read_result(prev & FAILED != 0) }
+        unsafe { self.read_result(prev.is_failed()) }
     }
 
     /// Moves the result out of the slot, leaving it logically empty.
@@ -215,15 +244,6 @@ where
         self.join_waker.with(|w| f(unsafe { (*w).as_ref() }))
     }
 
-    /// Tries to take `RUNNING` away from an idle or queued task, marking it cancelled.
-    fn claim_for_cancel(&self) -> bool {
-        self.state
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
-                (s & (RUNNING | COMPLETE) == 0).then_some(s | RUNNING | CANCELLED)
-            })
-            .is_ok()
-    }
-
     /// Drops the future in place. The caller holds `RUNNING` and calls this once, before
     /// [`complete`](Cell::complete). Returns the panic of its destructor, if it panicked.
     fn drop_future(&self) -> Option<JoinError> {
@@ -239,7 +259,12 @@ where
 
     /// Publishes the result. The caller holds `RUNNING` and the future is gone.
     fn complete(&self, result: Result<F::Output, JoinError>) {
-        let failed = if result.is_err() { FAILED } else { 0 };
+        let failed = result.is_err();
+        let outcome = match &result {
+            Ok(_) => Outcome::Output,
+            Err(e) if e.is_panic() => Outcome::Panicked,
+            Err(_) => Outcome::Cancelled,
+        };
         // SAFETY: the caller holds `RUNNING` and has dropped the future; writing a union field
         // drops nothing, so this only fills the empty slot. `FAILED` records which field.
         unsafe {
@@ -249,27 +274,27 @@ where
             })
         };
         // Publish, and if the handle is gone, consume the result in the same step.
-        let prev = self
-            .state
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
-                let consumed = if s & HANDLE == 0 { CONSUMED } else { 0 };
-                Some((s | COMPLETE | failed | consumed) & !RUNNING)
-            })
-            .expect("the closure always returns Some");
-        if prev & HANDLE == 0 {
-            // Nobody will ever take the output: drop it here, where the task ran.
-            // SAFETY: `HANDLE` was clear when we set `COMPLETE`, so the result is ours; we
-            // set `CONSUMED` with `COMPLETE`, so no one else will touch it.
-            let result = unsafe { self.read_result(failed != 0) };
-            let _ = catch_unwind(AssertUnwindSafe(move || drop(result)));
-        } else if prev & JOIN_WAKER != 0 {
-            let _ = catch_unwind(AssertUnwindSafe(|| {
+        let completion = self.state.transition_to_complete(failed);
+        match completion.then {
+            Completed::DropResult => {
+                // Nobody will ever take the output: drop it here, where the task ran.
+                // SAFETY: `HANDLE` was clear when we set `COMPLETE`, so the result is ours; we
+                // set `CONSUMED` with `COMPLETE`, so no one else will touch it.
+                let result = unsafe { self.read_result(failed) };
+                drop_quietly(result);
+            }
+            Completed::WakeJoiner => catch_quietly(|| {
                 // SAFETY: `JOIN_WAKER` was set when we set `COMPLETE`; from then on the handle
                 // never writes the field.
                 unsafe { self.join_waker_ref(|waker| waker.map(Waker::wake_by_ref)) };
-            }));
+            }),
+            Completed::Keep => {}
         }
-        self.scheduler.release(self.key());
+        let event = TaskEvent::Completed {
+            pended: completion.pended,
+            outcome,
+        };
+        self.with_task_ref(|task| self.scheduler.task_event(task, event));
     }
 
     fn cancel_claimed(&self) {
@@ -280,8 +305,34 @@ where
         self.complete(result);
     }
 
+    /// `run` was called on a thread that does not own this local task: hand the queue entry
+    /// back to the scheduler (the owner runs it, or its shutdown cancels it) and panic. The
+    /// state is not touched, so nothing is claimed on the wrong thread.
+    #[cold]
+    #[track_caller]
+    fn refuse_foreign_run(self: Arc<Self>) -> ! {
+        if !self.is_complete() {
+            // We are the task's one queue entry (`SCHEDULED` is still set): re-queue it.
+            self.scheduler.schedule(Runnable::new(self.clone()));
+        }
+        drop(self);
+        panic!("a local task was run on a thread other than its owner's");
+    }
+
     /// Hands a new queue reference to the scheduler. The caller has just set `SCHEDULED` on
     /// a task that was not queued.
+    /// Calls `f` with a [`TaskRef`] to this task, without touching the reference count.
+    fn with_task_ref<R>(&self, f: impl FnOnce(&TaskRef) -> R) -> R {
+        // SAFETY: every `Cell` lives in an `Arc` (`Cell::new` is the only constructor), so
+        // `self` points at the data of a live `Arc`, which is what `from_raw` needs. The
+        // `ManuallyDrop` makes this a borrowed reference: it never decrements the count, and
+        // `f` cannot keep it past `&self` (it only gets `&TaskRef`; a clone is a new count).
+        let borrowed = ManuallyDrop::new(TaskRef::new(unsafe {
+            Arc::from_raw(self as *const Self) as Arc<dyn RawTask>
+        }));
+        f(&borrowed)
+    }
+
     fn reschedule(self: &Arc<Self>) {
         self.scheduler.schedule(Runnable::new(self.clone()));
     }
@@ -289,9 +340,9 @@ where
 
 impl<F: Future, S, L: Locality> Drop for Cell<F, S, L> {
     fn drop(&mut self) {
-        let state = self.state.load(Ordering::Acquire);
-        let holds_future = state & COMPLETE == 0;
-        let holds_result = state & (COMPLETE | CONSUMED) == COMPLETE;
+        let state = self.state.load();
+        let holds_future = !state.is_complete();
+        let holds_result = state.holds_result();
         if !holds_future && !holds_result {
             return;
         }
@@ -309,7 +360,7 @@ impl<F: Future, S, L: Locality> Drop for Cell<F, S, L> {
             unsafe {
                 if holds_future {
                     ManuallyDrop::drop(&mut (*slot).future);
-                } else if state & FAILED != 0 {
+                } else if state.is_failed() {
                     ManuallyDrop::drop(&mut (*slot).error);
                 } else {
                     ManuallyDrop::drop(&mut (*slot).output);
@@ -326,21 +377,17 @@ where
     L: Locality,
 {
     fn run(self: Arc<Self>) {
-        // SCHEDULED -> RUNNING, unless an abort or shutdown claimed the task while queued.
-        let claimed = self
-            .state
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
-                (s & (RUNNING | COMPLETE) == 0).then_some((s & !SCHEDULED) | RUNNING)
-            });
-        let Ok(prev) = claimed else { return };
-        assert!(
-            self.locality.is_owner_thread(),
-            "a local task was run on a thread other than its owner's"
-        );
-        if prev & CANCELLED != 0 {
-            self.cancel_claimed();
-            return;
+        if L::LOCAL && !self.locality.is_owner_thread() {
+            self.refuse_foreign_run();
         }
+        let pended = match self.state.transition_to_running() {
+            TransitionToRunning::Poll { pended } => pended,
+            TransitionToRunning::Cancel => return self.cancel_claimed(),
+            // An abort or shutdown claimed the task while it was queued.
+            TransitionToRunning::Busy => return,
+        };
+        // `TaskId::current()` is this task until the run ends (poll, destructor, completion).
+        let _running = Running::enter(self.id);
 
         let waker = futures_task::waker_ref(&self);
         let mut cx = Context::from_waker(&waker);
@@ -364,57 +411,66 @@ where
                 self.complete(result);
             }
             Err(payload) => {
-                let _ = self.drop_future();
+                // The poll's panic is the result; a second one from the destructor is dropped.
+                drop_quietly(self.drop_future());
                 self.complete(Err(JoinError::panic(payload)));
             }
             Ok(Poll::Pending) => {
-                if self.key.load(Ordering::Relaxed) == NO_KEY {
+                if !pended {
                     // Going idle for the first time: let the executor keep track of us. We
                     // still hold `RUNNING`, so nobody can complete us before this returns.
-                    self.scheduler.register(TaskRef::new(self.clone()));
+                    self.with_task_ref(|task| {
+                        self.scheduler.task_event(task, TaskEvent::FirstPending)
+                    });
                 }
                 // Give up `RUNNING`, unless an abort arrived during the poll: then keep it and
                 // drop the future right away.
-                let released = self
-                    .state
-                    .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
-                        (s & CANCELLED == 0).then_some(s & !RUNNING)
-                    });
-                match released {
-                    Err(_) => self.cancel_claimed(),
-                    Ok(prev) if prev & SCHEDULED != 0 => {
-                        // Woken during its own poll: queue it again.
-                        self.reschedule();
-                    }
-                    Ok(_) => {}
+                match self.state.transition_to_idle() {
+                    TransitionToIdle::Cancel => self.cancel_claimed(),
+                    // Woken during its own poll: queue it again.
+                    TransitionToIdle::Notified => self.reschedule(),
+                    TransitionToIdle::Idle => {}
                 }
             }
         }
     }
 
     fn shutdown(&self) {
-        if self.locality.is_owner_thread() && self.claim_for_cancel() {
+        if self.locality.is_owner_thread() && self.state.claim_for_cancel() {
             self.cancel_claimed();
         }
     }
 
-    fn key(&self) -> usize {
-        match self.key.load(Ordering::Acquire) {
-            NO_KEY => usize::MAX,
-            key => key as usize,
-        }
-    }
-
-    fn set_key(&self, key: usize) {
-        let key = u32::try_from(key)
-            .ok()
-            .filter(|&k| k != NO_KEY)
-            .expect("a registry key must fit in a u32 below u32::MAX");
-        self.key.store(key, Ordering::Release);
+    fn id(&self) -> TaskId {
+        self.id
     }
 
     fn is_complete(&self) -> bool {
-        self.state.load(Ordering::Acquire) & COMPLETE != 0
+        self.state.load().is_complete()
+    }
+
+    fn snapshot(&self, refs: usize) -> TaskSnapshot {
+        let s = self.state.load();
+        let state = if s.is_complete() {
+            TaskState::Finished
+        } else if s.is_running() {
+            TaskState::Running
+        } else if s.is_scheduled() {
+            TaskState::Scheduled
+        } else {
+            TaskState::Idle
+        };
+        // The caller's reference, and the handle's while `HANDLE` is set (it is cleared before
+        // the handle's reference goes). Anything more is a waker, or someone about to wake.
+        let own = 1 + usize::from(s.has_handle());
+        TaskSnapshot {
+            id: self.id,
+            name: self.meta.name().map(str::to_owned),
+            spawned_at: self.meta.location(),
+            state,
+            polls: s.polls(),
+            lost: state == TaskState::Idle && refs <= own,
+        }
     }
 }
 
@@ -425,11 +481,11 @@ where
     L: Locality,
 {
     fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<F::Output, JoinError>> {
-        let state = self.state.load(Ordering::Acquire);
-        if state & COMPLETE == 0 && self.register_join_waker(state, cx.waker()) {
+        let state = self.state.load();
+        if !state.is_complete() && self.register_join_waker(state.has_join_waker(), cx.waker()) {
             return Poll::Pending;
         }
-        if self.state.load(Ordering::Acquire) & CONSUMED != 0 {
+        if self.state.load().is_consumed() {
             panic!("JoinHandle polled after it returned the task's output");
         }
         // SAFETY: the task is `COMPLETE`, not `CONSUMED`, and this handle is alive (`HANDLE`
@@ -441,45 +497,42 @@ where
     fn abort(self: Arc<Self>) {
         if !L::LOCAL {
             // A `Send` task: drop an idle future right here, right now.
-            if self.claim_for_cancel() {
+            if self.state.claim_for_cancel() {
                 self.cancel_claimed();
                 return;
             }
         }
         // Running (or local): mark it; the runner drops the future after the current poll.
         // An idle local task is queued so that its owner thread drops it.
-        let prev = self.state.fetch_or(CANCELLED | SCHEDULED, Ordering::AcqRel);
-        if prev & (SCHEDULED | RUNNING | COMPLETE) == 0 {
+        if self.state.mark_cancelled() == Notified::Submit {
             self.reschedule();
         }
     }
 
     fn is_finished(&self) -> bool {
-        self.state.load(Ordering::Acquire) & COMPLETE != 0
+        self.state.load().is_complete()
+    }
+
+    fn id(&self) -> TaskId {
+        self.id
     }
 
     fn drop_handle(&self) {
         // Before completion, withdraw the join waker together with the handle.
-        let prev = self
-            .state
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
-                Some(if s & COMPLETE == 0 {
-                    s & !(HANDLE | JOIN_WAKER)
-                } else {
-                    s & !HANDLE
-                })
-            })
-            .expect("the closure always returns Some");
-        if prev & (COMPLETE | CONSUMED) == COMPLETE {
-            // The output is ours to drop; a panic in its destructor must not escape a drop.
-            // SAFETY: `HANDLE` was set when the task completed, so the result is the handle's,
-            // and it was not taken yet.
-            let result = unsafe { self.take_result() };
-            let _ = catch_unwind(AssertUnwindSafe(move || drop(result)));
-        } else if prev & JOIN_WAKER != 0 {
-            // SAFETY: we cleared `JOIN_WAKER` before `COMPLETE`: the field is ours again.
-            let waker = unsafe { self.join_waker_mut(Option::take) };
-            drop(waker);
+        match self.state.drop_handle() {
+            HandleDropped::DropResult => {
+                // The output is ours to drop; a panic in its destructor must not escape a drop.
+                // SAFETY: `HANDLE` was set when the task completed, so the result is the
+                // handle's, and it was not taken yet.
+                let result = unsafe { self.take_result() };
+                drop_quietly(result);
+            }
+            HandleDropped::DropJoinWaker => {
+                // SAFETY: we cleared `JOIN_WAKER` before `COMPLETE`: the field is ours again.
+                let waker = unsafe { self.join_waker_mut(Option::take) };
+                drop_quietly(waker);
+            }
+            HandleDropped::Nothing => {}
         }
     }
 }
@@ -491,31 +544,22 @@ where
     L: Locality,
 {
     /// Makes sure `waker` is woken when the task completes. Returns false if the task
-    /// completed meanwhile (then the output is ready). `state` is a recent read without
-    /// `COMPLETE`.
-    fn register_join_waker(&self, state: u32, waker: &Waker) -> bool {
-        if state & JOIN_WAKER != 0 {
+    /// completed meanwhile (then the output is ready). `published` is `JOIN_WAKER` in a recent
+    /// read without `COMPLETE`.
+    fn register_join_waker(&self, published: bool, waker: &Waker) -> bool {
+        if published {
             // SAFETY: `JOIN_WAKER` is set and only this handle could clear it.
             if unsafe { self.join_waker_ref(|held| held.is_some_and(|h| h.will_wake(waker))) } {
                 return true;
             }
             // Take the field back to replace the waker.
-            let withdrawn = self
-                .state
-                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
-                    (s & COMPLETE == 0).then_some(s & !JOIN_WAKER)
-                });
-            if withdrawn.is_err() {
+            if !self.state.unset_join_waker() {
                 return false;
             }
         }
         // SAFETY: `JOIN_WAKER` and `COMPLETE` are clear, as of our last update or read.
         unsafe { self.join_waker_mut(|held| *held = Some(waker.clone())) };
-        self.state
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
-                (s & COMPLETE == 0).then_some(s | JOIN_WAKER)
-            })
-            .is_ok()
+        self.state.set_join_waker()
     }
 }
 
@@ -526,8 +570,7 @@ where
     L: Locality,
 {
     fn wake_by_ref(arc_self: &Arc<Self>) {
-        let prev = arc_self.state.fetch_or(SCHEDULED, Ordering::AcqRel);
-        if prev & (SCHEDULED | RUNNING | COMPLETE) == 0 {
+        if arc_self.state.transition_to_notified() == Notified::Submit {
             arc_self.reschedule();
         }
     }
@@ -544,7 +587,6 @@ mod tests {
     struct Nothing;
     impl Schedule for Nothing {
         fn schedule(&self, _: Runnable) {}
-        fn release(&self, _: usize) {}
     }
 
     /// A future of 16 bytes, like one that keeps its waker.
@@ -557,12 +599,13 @@ mod tests {
     }
 
     #[test]
-    fn a_send_task_costs_its_future_plus_32_bytes() {
-        // state + key (8), join waker (16), scheduler (here 8), the slot (max of future,
-        // output and error: 16). The `Arc` adds its two counts (16) to the allocation.
+    fn a_send_task_costs_its_future_plus_48_bytes() {
+        // state (8: flags and poll count), id (8), spawn location or name (8), join waker
+        // (16), scheduler (here 8), the slot (max of future, output and error: 16). The `Arc`
+        // adds its two counts (16) to the allocation.
         assert_eq!(
             std::mem::size_of::<Cell<Sixteen, Arc<Nothing>, Anywhere>>(),
-            8 + 16 + 8 + 16
+            8 + 8 + 8 + 16 + 8 + 16
         );
     }
 }

@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use crate::TaskId;
 use crate::cell::JoinTarget;
 use crate::error::JoinError;
 
@@ -71,6 +72,18 @@ impl<T> JoinHandle<T> {
         self.task.clone().abort();
     }
 
+    /// The task's id, unique in the process.
+    ///
+    /// ```
+    /// let ex = executor::Executor::new();
+    /// let a = ex.spawn(async {});
+    /// let b = ex.spawn(async {});
+    /// assert_ne!(a.id(), b.id());
+    /// ```
+    pub fn id(&self) -> TaskId {
+        self.task.id()
+    }
+
     /// True once the task has finished (with an output, a panic, or a cancellation) and its
     /// future has been dropped. Awaiting a finished handle does not block.
     ///
@@ -130,6 +143,7 @@ impl<T> Drop for JoinHandle<T> {
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JoinHandle")
+            .field("id", &self.id())
             .field("finished", &self.is_finished())
             .finish()
     }

@@ -1,10 +1,10 @@
 //! `JoinHandle<T>` and the task it joins: the contract between a spawned task and whoever
 //! awaits it.
 //!
-//! A task is one allocation holding its state word, its future (later its output), the
-//! waker of whoever awaits it, and a handle to its executor. This crate owns that cell and the
-//! rules for it, so that an executor only has to queue [`Runnable`]s and keep a registry of
-//! [`TaskRef`]s:
+//! A task is one allocation holding its state word, its id, spawn location and name, its
+//! future (later its output), the waker of whoever awaits it, and a handle to its executor.
+//! This crate owns that cell and the rules for it, so that an executor only has to queue
+//! [`Runnable`]s (and, if it wants to list or cancel its tasks, keep [`TaskRef`]s):
 //!
 //! * [`spawn`] / [`spawn_local`] make a task from a future and a [`Schedule`] (the executor's
 //!   queue), returning the first [`Runnable`] and the [`JoinHandle`].
@@ -12,6 +12,9 @@
 //!   [`Schedule::schedule`], at most once however many wakes arrive.
 //! * [`JoinHandle`] gives the output (`.await`), or a [`JoinError`] ([`JoinHandle::try_join`]);
 //!   it can [`abort`](JoinHandle::abort) the task; dropping it detaches the task.
+//! * [`TaskRef::snapshot`] reads a task's [`TaskId`], name, spawn location, state and poll
+//!   count without polling it or waiting for anyone, and tells whether it is lost (idle with
+//!   no waker left anywhere).
 //!
 //! The states and their transitions are documented in the `state` module's source; the cell's
 //! invariants in `cell`.
@@ -45,12 +48,17 @@
 mod cell;
 mod error;
 mod handle;
+mod id;
 #[cfg(all(test, loom))]
 mod loom_tests;
+mod meta;
+mod snapshot;
 mod state;
 mod sync;
 mod task;
 
 pub use error::JoinError;
 pub use handle::{JoinHandle, TryJoin};
-pub use task::{Runnable, Schedule, TaskRef, spawn, spawn_local};
+pub use id::TaskId;
+pub use snapshot::{TaskSnapshot, TaskState};
+pub use task::{Builder, Outcome, Runnable, Schedule, TaskEvent, TaskRef, spawn, spawn_local};

@@ -8,8 +8,8 @@
 //! * the task is never in the queue twice and never polled by two threads at once;
 //! * no wake-up is lost: once the threads are done and the queue is drained, the task is
 //!   complete;
-//! * the future and the output are each dropped exactly once, and `Schedule::release` is
-//!   called exactly once;
+//! * the future and the output are each dropped exactly once, and the completion is
+//!   reported to the scheduler exactly once;
 //! * the handle resolves (output, or cancellation) without blocking.
 
 use std::collections::VecDeque;
@@ -24,9 +24,9 @@ use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::thread;
 use wakers::CountingWaker;
 
-use crate::{JoinError, JoinHandle, Runnable, Schedule};
+use crate::{JoinError, JoinHandle, Runnable, Schedule, TaskEvent, TaskRef};
 
-/// The toy executor: a queue of runnables, and a count of `release` calls.
+/// The toy executor: a queue of runnables, and a count of completions reported.
 #[derive(Default)]
 struct Queue {
     runnables: Mutex<VecDeque<Runnable>>,
@@ -60,8 +60,10 @@ impl Schedule for Sched {
         assert!(queue.len() <= 1, "the task was queued twice");
     }
 
-    fn release(&self, _key: usize) {
-        self.0.released.fetch_add(1, Ordering::AcqRel);
+    fn task_event(&self, _: &TaskRef, event: TaskEvent) {
+        if let TaskEvent::Completed { .. } = event {
+            self.0.released.fetch_add(1, Ordering::AcqRel);
+        }
     }
 }
 
@@ -163,7 +165,7 @@ impl Setup {
         assert_eq!(
             self.queue.released.load(Ordering::Acquire),
             1,
-            "release calls"
+            "completions reported"
         );
         // Break the cycle task -> waker -> task held by the gate.
         self.gate.waker.lock().unwrap().take();
@@ -281,7 +283,7 @@ fn loom_wake_after_completion() {
 }
 
 /// `abort` races the poll that completes the task: the handle gets either the output or a
-/// cancellation, and the future, the output and `release` each happen exactly once.
+/// cancellation, and the future, the output and the completion report each happen exactly once.
 #[test]
 fn loom_abort_races_completion() {
     model(|| {

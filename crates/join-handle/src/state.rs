@@ -1,8 +1,9 @@
-//! The task's state word: every bit, and who may change it.
+//! The task's state word: every bit, who may change it, and one named method per transition.
 //!
-//! One `AtomicU32` per task decides every race between the runner, wakers, the join handle
+//! One `AtomicU64` per task decides every race between the runner, wakers, the join handle
 //! and the executor's shutdown. Reference counting is not in here: the task cell lives in an
-//! `Arc`, and `Arc` counts the references.
+//! `Arc`, and `Arc` counts the references. `cell.rs` never touches the word directly: it calls
+//! the transitions below and acts on their `#[must_use]` outcome.
 //!
 //! | bit         | set by                                   | cleared by                  |
 //! |-------------|------------------------------------------|-----------------------------|
@@ -14,6 +15,11 @@
 //! | `JOIN_WAKER`| the handle, after writing its waker      | the handle, to replace it   |
 //! | `CONSUMED`  | whoever takes the output, after `COMPLETE` | never                     |
 //! | `FAILED`    | the completer, together with `COMPLETE`  | never                       |
+//! | `PENDED`    | the runner, as a poll returns `Pending` for the first time | never     |
+//!
+//! Above the flags, bits [`POLL_SHIFT`].. count the polls: the runner adds one in the same
+//! update that claims `RUNNING` for a poll ([`State::transition_to_running`]), so counting
+//! costs no extra atomic operation. The count saturates at [`POLLS_MAX`].
 //!
 //! Rules that follow:
 //!
@@ -36,26 +42,469 @@
 //!   `JOIN_WAKER` was set when it set `COMPLETE`. To replace its waker, the handle first
 //!   clears `JOIN_WAKER` (failing if `COMPLETE` came first). After `COMPLETE` the field is
 //!   never written again; it is dropped with the cell.
+//!
+//! Every transition is an acquire-release read-modify-write, so whoever wins a transition
+//! also sees everything its previous owner wrote (the future, the result, the join waker).
+
+use crate::sync::{AtomicU64, Ordering};
 
 /// The task is in the run queue, or has been woken while running and will be queued again.
-pub(crate) const SCHEDULED: u32 = 1 << 0;
+const SCHEDULED: u64 = 1 << 0;
 /// Someone holds the future: a runner polling it, or an abort or shutdown dropping it.
-pub(crate) const RUNNING: u32 = 1 << 1;
+const RUNNING: u64 = 1 << 1;
 /// The future is gone and the result (output, panic or cancellation) is decided.
-pub(crate) const COMPLETE: u32 = 1 << 2;
+const COMPLETE: u64 = 1 << 2;
 /// `abort()` was called: the future is dropped at the next chance instead of being polled.
-pub(crate) const CANCELLED: u32 = 1 << 3;
+const CANCELLED: u64 = 1 << 3;
 /// The `JoinHandle` is alive: the output is kept for it.
-pub(crate) const HANDLE: u32 = 1 << 4;
-
+const HANDLE: u64 = 1 << 4;
 /// The handle's waker is in the join waker field, for the completer to wake.
-pub(crate) const JOIN_WAKER: u32 = 1 << 5;
-
+const JOIN_WAKER: u64 = 1 << 5;
 /// The output has been taken out of the cell (by the handle, or dropped by the completer).
-pub(crate) const CONSUMED: u32 = 1 << 6;
-
+const CONSUMED: u64 = 1 << 6;
 /// Set with `COMPLETE` when the result is an error (panic or cancellation), not an output.
-pub(crate) const FAILED: u32 = 1 << 7;
+const FAILED: u64 = 1 << 7;
+/// A poll of the task has returned `Pending` (the scheduler was told, with
+/// `TaskEvent::FirstPending`).
+const PENDED: u64 = 1 << 8;
 
-/// The state of a freshly spawned task: queued once, its handle alive.
-pub(crate) const INITIAL: u32 = SCHEDULED | HANDLE;
+/// The poll count starts at this bit, above the flags.
+const POLL_SHIFT: u32 = 9;
+/// One poll, in the state word.
+const POLL_ONE: u64 = 1 << POLL_SHIFT;
+/// The largest poll count: 32 bits of the word (a task polled a million times a second takes
+/// over an hour to reach it). The bits above it stay zero.
+const POLLS_MAX: u64 = u32::MAX as u64;
+
+/// The state of a freshly spawned task: queued once, its handle alive, never polled.
+const INITIAL: u64 = SCHEDULED | HANDLE;
+
+/// A value of the state word, read or returned by a transition.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Snapshot(u64);
+
+impl Snapshot {
+    pub(crate) fn is_scheduled(self) -> bool {
+        self.0 & SCHEDULED != 0
+    }
+    pub(crate) fn is_running(self) -> bool {
+        self.0 & RUNNING != 0
+    }
+    pub(crate) fn is_complete(self) -> bool {
+        self.0 & COMPLETE != 0
+    }
+    pub(crate) fn is_cancelled(self) -> bool {
+        self.0 & CANCELLED != 0
+    }
+    pub(crate) fn has_handle(self) -> bool {
+        self.0 & HANDLE != 0
+    }
+    pub(crate) fn has_join_waker(self) -> bool {
+        self.0 & JOIN_WAKER != 0
+    }
+    pub(crate) fn is_consumed(self) -> bool {
+        self.0 & CONSUMED != 0
+    }
+    pub(crate) fn is_failed(self) -> bool {
+        self.0 & FAILED != 0
+    }
+    pub(crate) fn has_pended(self) -> bool {
+        self.0 & PENDED != 0
+    }
+    /// Complete, and the result is still in the slot.
+    pub(crate) fn holds_result(self) -> bool {
+        self.0 & (COMPLETE | CONSUMED) == COMPLETE
+    }
+    /// Idle: not queued, not running, not finished.
+    pub(crate) fn is_idle(self) -> bool {
+        self.0 & (SCHEDULED | RUNNING | COMPLETE) == 0
+    }
+    /// How many polls started (saturating at [`POLLS_MAX`]).
+    pub(crate) fn polls(self) -> u64 {
+        (self.0 >> POLL_SHIFT) & POLLS_MAX
+    }
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = [
+            (SCHEDULED, "SCHEDULED"),
+            (RUNNING, "RUNNING"),
+            (COMPLETE, "COMPLETE"),
+            (CANCELLED, "CANCELLED"),
+            (HANDLE, "HANDLE"),
+            (JOIN_WAKER, "JOIN_WAKER"),
+            (CONSUMED, "CONSUMED"),
+            (FAILED, "FAILED"),
+            (PENDED, "PENDED"),
+        ];
+        let mut list = f.debug_list();
+        for (bit, name) in names {
+            if self.0 & bit != 0 {
+                list.entry(&name);
+            }
+        }
+        list.entry(&format_args!("polls={}", self.polls()));
+        list.finish()
+    }
+}
+
+/// What [`State::transition_to_running`] decided.
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TransitionToRunning {
+    /// We hold `RUNNING` and `SCHEDULED` is cleared: poll the future. `pended`: an earlier
+    /// poll returned `Pending` (it cannot change while we hold `RUNNING`).
+    Poll { pended: bool },
+    /// We hold `RUNNING`, but the task was aborted while queued: drop the future instead.
+    Cancel,
+    /// Someone else holds the future, or the task is finished: do nothing.
+    Busy,
+}
+
+/// What [`State::transition_to_idle`] decided.
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TransitionToIdle {
+    /// `RUNNING` released; nobody woke the task: it waits for a wake.
+    Idle,
+    /// `RUNNING` released, but the task was woken during the poll: the caller queues it.
+    Notified,
+    /// An abort arrived during the poll: we still hold `RUNNING`; drop the future.
+    Cancel,
+}
+
+/// What a wake ([`State::transition_to_notified`]) or an abort mark decided.
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Notified {
+    /// The task was idle and is now `SCHEDULED`: the caller pushes it onto the queue.
+    Submit,
+    /// Already queued, running (its runner re-queues it) or finished.
+    DoNothing,
+}
+
+/// What [`State::transition_to_complete`] decided, and whether the task had ever returned
+/// `Pending` (for the scheduler's `TaskEvent::Completed`).
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Completion {
+    pub(crate) then: Completed,
+    pub(crate) pended: bool,
+}
+
+/// What the completer does next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Completed {
+    /// The handle is gone: the result was marked `CONSUMED` and the completer drops it.
+    DropResult,
+    /// The handle had published a waker: the completer wakes it.
+    WakeJoiner,
+    /// The handle will find the result when it next looks.
+    Keep,
+}
+
+/// What [`State::drop_handle`] decided.
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HandleDropped {
+    /// The task had completed and the result was still there: the handle drops it.
+    DropResult,
+    /// The task is not complete and the handle's waker was published: the handle owns the
+    /// field again and drops the waker.
+    DropJoinWaker,
+    /// Nothing left to clean up.
+    Nothing,
+}
+
+/// The state word of one task.
+pub(crate) struct State(AtomicU64);
+
+impl State {
+    /// A freshly spawned task: queued once, handle alive.
+    pub(crate) fn new() -> State {
+        State(AtomicU64::new(INITIAL))
+    }
+
+    /// A fresh task whose poll count already reads `polls`: for the saturation test.
+    #[cfg(all(test, not(loom)))]
+    fn with_polls(polls: u64) -> State {
+        State(AtomicU64::new(INITIAL | (polls << POLL_SHIFT)))
+    }
+
+    /// The current value (acquire: the caller may then read what the last writer published).
+    pub(crate) fn load(&self) -> Snapshot {
+        Snapshot(self.0.load(Ordering::Acquire))
+    }
+
+    /// Applies `f` in one atomic update; returns the previous value, or `Err` with it if `f`
+    /// refused.
+    #[inline]
+    fn update(&self, mut f: impl FnMut(u64) -> Option<u64>) -> Result<Snapshot, Snapshot> {
+        self.0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, &mut f)
+            .map(Snapshot)
+            .map_err(Snapshot)
+    }
+
+    /// A runner takes a queued task: `SCHEDULED` → `RUNNING`, counting one poll, unless
+    /// someone else holds the future or it is finished. An aborted task is claimed too, for
+    /// the runner to drop its future ([`TransitionToRunning::Cancel`]).
+    pub(crate) fn transition_to_running(&self) -> TransitionToRunning {
+        let claimed = self.update(|s| {
+            if s & (RUNNING | COMPLETE) != 0 {
+                return None;
+            }
+            let mut next = (s & !SCHEDULED) | RUNNING;
+            if s & CANCELLED == 0 && (s >> POLL_SHIFT) & POLLS_MAX != POLLS_MAX {
+                next += POLL_ONE;
+            }
+            Some(next)
+        });
+        match claimed {
+            Err(_) => TransitionToRunning::Busy,
+            Ok(prev) if prev.is_cancelled() => TransitionToRunning::Cancel,
+            Ok(prev) => TransitionToRunning::Poll {
+                pended: prev.has_pended(),
+            },
+        }
+    }
+
+    /// The runner's poll returned `Pending`: set `PENDED` and release `RUNNING`, unless an
+    /// abort arrived during the poll (then keep `RUNNING`, to drop the future).
+    pub(crate) fn transition_to_idle(&self) -> TransitionToIdle {
+        let prev = self
+            .update(|s| {
+                Some(if s & CANCELLED == 0 {
+                    (s | PENDED) & !RUNNING
+                } else {
+                    s | PENDED
+                })
+            })
+            .expect("the update always applies");
+        if prev.is_cancelled() {
+            TransitionToIdle::Cancel
+        } else if prev.is_scheduled() {
+            TransitionToIdle::Notified
+        } else {
+            TransitionToIdle::Idle
+        }
+    }
+
+    /// A wake: set `SCHEDULED`. Only the wake that finds the task idle queues it.
+    pub(crate) fn transition_to_notified(&self) -> Notified {
+        let prev = Snapshot(self.0.fetch_or(SCHEDULED, Ordering::AcqRel));
+        if prev.is_idle() {
+            Notified::Submit
+        } else {
+            Notified::DoNothing
+        }
+    }
+
+    /// An abort that cannot drop the future itself (the task runs, or is local): mark it
+    /// `CANCELLED` and `SCHEDULED`; an idle task must be queued so that a runner drops it.
+    pub(crate) fn mark_cancelled(&self) -> Notified {
+        let prev = Snapshot(self.0.fetch_or(CANCELLED | SCHEDULED, Ordering::AcqRel));
+        if prev.is_idle() {
+            Notified::Submit
+        } else {
+            Notified::DoNothing
+        }
+    }
+
+    /// An abort or shutdown takes `RUNNING` from a task that is idle or queued (not running,
+    /// not finished), marking it `CANCELLED`. True if it did: the caller drops the future.
+    #[must_use]
+    pub(crate) fn claim_for_cancel(&self) -> bool {
+        self.update(|s| (s & (RUNNING | COMPLETE) == 0).then_some(s | RUNNING | CANCELLED))
+            .is_ok()
+    }
+
+    /// The holder of `RUNNING` has dropped the future and stored the result: publish it
+    /// (`COMPLETE`, `FAILED` if it is an error) and release `RUNNING`. If the handle is gone the
+    /// result is marked `CONSUMED` in the same step, and the completer drops it.
+    pub(crate) fn transition_to_complete(&self, failed: bool) -> Completion {
+        let failed = if failed { FAILED } else { 0 };
+        let prev = self
+            .update(|s| {
+                let consumed = if s & HANDLE == 0 { CONSUMED } else { 0 };
+                Some((s | COMPLETE | failed | consumed) & !RUNNING)
+            })
+            .expect("the update always applies");
+        let then = if !prev.has_handle() {
+            Completed::DropResult
+        } else if prev.has_join_waker() {
+            Completed::WakeJoiner
+        } else {
+            Completed::Keep
+        };
+        Completion {
+            then,
+            pended: prev.has_pended(),
+        }
+    }
+
+    /// The side the result was handed to takes it: set `CONSUMED`. Returns the previous value
+    /// (its `FAILED` says which field of the slot holds the result).
+    pub(crate) fn consume(&self) -> Snapshot {
+        Snapshot(self.0.fetch_or(CONSUMED, Ordering::AcqRel))
+    }
+
+    /// The handle is dropped: clear `HANDLE`, and before completion withdraw the join waker
+    /// with it.
+    pub(crate) fn drop_handle(&self) -> HandleDropped {
+        let prev = self
+            .update(|s| {
+                Some(if s & COMPLETE == 0 {
+                    s & !(HANDLE | JOIN_WAKER)
+                } else {
+                    s & !HANDLE
+                })
+            })
+            .expect("the update always applies");
+        if prev.holds_result() {
+            HandleDropped::DropResult
+        } else if !prev.is_complete() && prev.has_join_waker() {
+            HandleDropped::DropJoinWaker
+        } else {
+            HandleDropped::Nothing
+        }
+    }
+
+    /// The handle takes its waker field back to replace the waker: clear `JOIN_WAKER`, unless
+    /// the task completed first. True if it did.
+    #[must_use]
+    pub(crate) fn unset_join_waker(&self) -> bool {
+        self.update(|s| (s & COMPLETE == 0).then_some(s & !JOIN_WAKER))
+            .is_ok()
+    }
+
+    /// The handle has written its waker: publish it with `JOIN_WAKER`, unless the task
+    /// completed first. True if it did.
+    #[must_use]
+    pub(crate) fn set_join_waker(&self) -> bool {
+        self.update(|s| (s & COMPLETE == 0).then_some(s | JOIN_WAKER))
+            .is_ok()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_poll_is_counted_when_running_is_claimed() {
+        let state = State::new();
+        assert_eq!(state.load().polls(), 0);
+        assert!(matches!(
+            state.transition_to_running(),
+            TransitionToRunning::Poll { .. }
+        ));
+        assert_eq!(state.load().polls(), 1);
+        assert_eq!(state.transition_to_idle(), TransitionToIdle::Idle);
+        assert_eq!(state.transition_to_notified(), Notified::Submit);
+        assert!(matches!(
+            state.transition_to_running(),
+            TransitionToRunning::Poll { .. }
+        ));
+        assert_eq!(state.load().polls(), 2);
+    }
+
+    #[test]
+    fn the_poll_count_saturates_without_touching_the_flags() {
+        let state = State::with_polls(POLLS_MAX - 1);
+        for _ in 0..3 {
+            assert!(matches!(
+                state.transition_to_running(),
+                TransitionToRunning::Poll { .. }
+            ));
+            assert_eq!(state.transition_to_idle(), TransitionToIdle::Idle);
+            assert_eq!(state.transition_to_notified(), Notified::Submit);
+        }
+        let s = state.load();
+        assert_eq!(s.polls(), POLLS_MAX);
+        assert!(s.has_pended());
+        assert!(s.is_scheduled() && s.has_handle());
+        assert!(!s.is_running() && !s.is_complete() && !s.is_cancelled());
+        assert_eq!(
+            s.0 >> (POLL_SHIFT + 32),
+            0,
+            "nothing spilled above the count"
+        );
+    }
+
+    #[test]
+    fn a_cancelled_claim_is_not_a_poll() {
+        let state = State::new();
+        assert_eq!(
+            state.mark_cancelled(),
+            Notified::DoNothing,
+            "already queued"
+        );
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Cancel);
+        assert_eq!(state.load().polls(), 0);
+    }
+
+    #[test]
+    fn a_wake_queues_only_an_idle_task() {
+        let state = State::new();
+        assert_eq!(
+            state.transition_to_notified(),
+            Notified::DoNothing,
+            "queued"
+        );
+        assert!(matches!(
+            state.transition_to_running(),
+            TransitionToRunning::Poll { .. }
+        ));
+        assert_eq!(
+            state.transition_to_notified(),
+            Notified::DoNothing,
+            "running"
+        );
+        assert_eq!(state.transition_to_idle(), TransitionToIdle::Notified);
+        assert!(matches!(
+            state.transition_to_running(),
+            TransitionToRunning::Poll { .. }
+        ));
+        assert_eq!(state.transition_to_complete(false).then, Completed::Keep);
+        assert_eq!(
+            state.transition_to_notified(),
+            Notified::DoNothing,
+            "finished"
+        );
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Busy);
+    }
+
+    #[test]
+    fn completing_without_a_handle_consumes_the_result() {
+        let state = State::new();
+        assert!(matches!(
+            state.transition_to_running(),
+            TransitionToRunning::Poll { .. }
+        ));
+        assert_eq!(state.drop_handle(), HandleDropped::Nothing);
+        assert_eq!(
+            state.transition_to_complete(true).then,
+            Completed::DropResult
+        );
+        let s = state.load();
+        assert!(s.is_complete() && s.is_consumed() && s.is_failed() && !s.is_running());
+    }
+
+    #[test]
+    fn the_join_waker_is_published_and_withdrawn_before_completion_only() {
+        let state = State::new();
+        assert!(state.set_join_waker());
+        assert!(state.unset_join_waker());
+        assert!(state.set_join_waker());
+        assert!(state.claim_for_cancel());
+        assert_eq!(
+            state.transition_to_complete(true).then,
+            Completed::WakeJoiner
+        );
+        assert!(!state.unset_join_waker());
+        assert!(!state.set_join_waker());
+        assert_eq!(state.drop_handle(), HandleDropped::DropResult);
+    }
+}

@@ -7,10 +7,10 @@
 //! Invariant: this module only re-exports or thinly wraps; it adds no behaviour of its own.
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicU32, Ordering};
+pub(crate) use std::sync::atomic::{AtomicU64, Ordering};
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicU32, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicU64, Ordering};
 
 /// An `UnsafeCell` with loom's closure API on both back ends, so that loom can check that no
 /// two threads ever reach the cell's contents at once.

@@ -3,14 +3,17 @@
 
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::sync::Arc;
 use std::thread;
 
 use crate::cell::{Anywhere, Cell, OwnedBy, RawTask};
 use crate::handle::JoinHandle;
+use crate::meta::Meta;
+use crate::{TaskId, TaskSnapshot};
 
-/// What an executor provides to its tasks: where to queue a woken task, and whom to tell when
-/// a task is done.
+/// What an executor provides to its tasks: where to queue a woken task, and (optionally) a
+/// hook told when a task first waits and when it completes.
 ///
 /// ```
 /// use std::sync::Mutex;
@@ -24,7 +27,6 @@ use crate::handle::JoinHandle;
 ///     fn schedule(&self, runnable: Runnable) {
 ///         self.0.lock().unwrap().push(runnable);
 ///     }
-///     fn release(&self, _key: usize) {}
 /// }
 ///
 /// let queue: &'static Queue = Box::leak(Box::default());
@@ -38,19 +40,78 @@ pub trait Schedule: Send + Sync + 'static {
     /// is a yield: queue it behind the others).
     fn schedule(&self, runnable: Runnable);
 
-    /// The task is going idle (pending, not queued) for the first time: an executor that must
-    /// cancel idle tasks when it is dropped keeps `task` and gives it a key with
-    /// [`TaskRef::set_key`]. Called at most once per task, by the thread that polled it, before
-    /// the task can be woken, run or completed anywhere else. Tasks that finish in their first
-    /// poll are never registered. The default keeps nothing.
-    fn register(&self, task: TaskRef) {
-        let _ = task;
+    /// Tells the executor about a task's life, so that it can keep its own index of tasks
+    /// (to cancel idle ones when it is dropped, to list them, to count them). See
+    /// [`TaskEvent`] for when each event comes. The default does nothing.
+    ///
+    /// The hook runs on the thread that polled or completed the task, and must not poll,
+    /// run or cancel tasks itself.
+    fn task_event(&self, task: &TaskRef, event: TaskEvent) {
+        let _ = (task, event);
     }
+}
 
+/// What [`Schedule::task_event`] reports.
+///
+/// ```
+/// use std::sync::Mutex;
+/// use join_handle::{Outcome, Runnable, Schedule, TaskEvent, TaskRef};
+///
+/// #[derive(Default)]
+/// struct Log(Mutex<Vec<TaskEvent>>);
+/// impl Schedule for &'static Log {
+///     fn schedule(&self, _: Runnable) {}
+///     fn task_event(&self, _: &TaskRef, event: TaskEvent) {
+///         self.0.lock().unwrap().push(event);
+///     }
+/// }
+///
+/// let log: &'static Log = Box::leak(Box::default());
+/// let (runnable, handle) = join_handle::spawn(std::future::pending::<()>(), log);
+/// runnable.run();
+/// handle.abort();
+/// assert_eq!(
+///     *log.0.lock().unwrap(),
+///     [
+///         TaskEvent::FirstPending,
+///         TaskEvent::Completed { pended: true, outcome: Outcome::Cancelled }
+///     ]
+/// );
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaskEvent {
+    /// A poll of the task returned `Pending` for the first time: from now on it may sit idle,
+    /// referenced only by wakers. Reported at most once per task, by the thread that polled
+    /// it, before the task can be woken, run or completed anywhere else. A task that finishes
+    /// in its first poll never reports it.
+    FirstPending,
     /// The task has completed (output stored, panicked, or cancelled) and its future has been
-    /// dropped. Called exactly once per task, on whichever thread completed it. The key is the
-    /// one given to [`TaskRef::set_key`], or `usize::MAX` if the task was never registered.
-    fn release(&self, key: usize);
+    /// dropped. Reported exactly once per task, on whichever thread completed it. `pended`
+    /// says whether [`FirstPending`](TaskEvent::FirstPending) was reported before.
+    Completed {
+        /// Whether `FirstPending` was reported for this task.
+        pended: bool,
+        /// How it ended.
+        outcome: Outcome,
+    },
+}
+
+/// How a task ended: reported with [`TaskEvent::Completed`].
+///
+/// ```
+/// use join_handle::Outcome;
+/// assert_ne!(Outcome::Output, Outcome::Cancelled);
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// The future returned its output.
+    Output,
+    /// The future panicked (in `poll`, or in its destructor).
+    Panicked,
+    /// The task was aborted, or shut down by its executor, before it finished.
+    Cancelled,
 }
 
 /// The right to poll a task once. An executor's run queue holds these.
@@ -60,7 +121,7 @@ pub trait Schedule: Send + Sync + 'static {
 /// struct Nothing;
 /// impl Schedule for Nothing {
 ///     fn schedule(&self, _: Runnable) {}
-///     fn release(&self, _: usize) {}
+///    
 /// }
 /// let (runnable, handle) = join_handle::spawn(async { "done" }, Nothing);
 /// assert!(!handle.is_finished());
@@ -79,17 +140,20 @@ impl Runnable {
     /// Polls the task once (or drops its future, if it was aborted).
     ///
     /// A panic in the future is caught and becomes the task's result; it never unwinds into
-    /// the caller. If the task is woken during the poll it is queued again through
-    /// [`Schedule::schedule`].
+    /// the caller, and neither does a panic from the future's destructor, from the output's
+    /// or a panic payload's destructor, or from the join handle's waker. If the task is woken
+    /// during the poll it is queued again through [`Schedule::schedule`].
     ///
     /// # Panics
     ///
-    /// Panics if the task was made by [`spawn_local`] and this is not its owner thread.
+    /// Panics if the task was made by [`spawn_local`] and this is not its owner thread. The
+    /// task is then left untouched and handed back to [`Schedule::schedule`], so its owner can
+    /// still run it or cancel it.
     ///
     /// ```
     /// # use join_handle::{Runnable, Schedule};
     /// # struct Nothing;
-    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} fn release(&self, _: usize) {} }
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
     /// let (runnable, handle) = join_handle::spawn(async { panic!("caught") }, Nothing);
     /// runnable.run(); // does not unwind
     /// assert!(block_on::block_on(handle.try_join()).unwrap_err().is_panic());
@@ -105,7 +169,7 @@ impl Runnable {
     /// ```
     /// # use join_handle::{Runnable, Schedule};
     /// # struct Nothing;
-    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} fn release(&self, _: usize) {} }
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
     /// let (runnable, handle) = join_handle::spawn(async { 1 }, Nothing);
     /// runnable.shutdown();
     /// assert!(block_on::block_on(handle.try_join()).unwrap_err().is_cancelled());
@@ -119,7 +183,7 @@ impl Runnable {
     /// ```
     /// # use join_handle::{Runnable, Schedule};
     /// # struct Nothing;
-    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} fn release(&self, _: usize) {} }
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
     /// let (runnable, _handle) = join_handle::spawn(async {}, Nothing);
     /// let task = runnable.task_ref();
     /// runnable.run();
@@ -135,18 +199,20 @@ impl Runnable {
 impl fmt::Debug for Runnable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Runnable")
-            .field("key", &self.task.key())
+            .field("id", &self.task.id())
             .finish_non_exhaustive()
     }
 }
 
-/// A counted reference to a task, kept by an executor (see [`Schedule::register`]) so that
-/// it can cancel every idle task when it is dropped.
+/// A counted reference to a task, kept by an executor (see [`Schedule::task_event`]) so that
+/// it can list its tasks and cancel every idle one when it is dropped.
+///
+/// Two `TaskRef`s are equal when they refer to the same task; they hash by [`TaskId`].
 ///
 /// ```
 /// # use join_handle::{Runnable, Schedule};
 /// # struct Nothing;
-/// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} fn release(&self, _: usize) {} }
+/// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
 /// let (runnable, handle) = join_handle::spawn(std::future::pending::<()>(), Nothing);
 /// let task = runnable.task_ref();
 /// drop(runnable);
@@ -159,32 +225,17 @@ pub struct TaskRef {
 }
 
 impl TaskRef {
-    /// Records the task's key in the executor's registry; [`Schedule::release`] gets it back.
-    /// Call it from [`Schedule::register`], before returning.
+    /// The task's id (the same as its handle's [`JoinHandle::id`]).
     ///
     /// ```
     /// # use join_handle::{Runnable, Schedule};
     /// # struct Nothing;
-    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} fn release(&self, _: usize) {} }
-    /// let (runnable, _h) = join_handle::spawn(async {}, Nothing);
-    /// runnable.task_ref().set_key(3);
-    /// assert_eq!(runnable.task_ref().key(), 3);
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
+    /// let (runnable, handle) = join_handle::spawn(async {}, Nothing);
+    /// assert_eq!(runnable.task_ref().id(), handle.id());
     /// ```
-    pub fn set_key(&self, key: usize) {
-        self.task.set_key(key);
-    }
-
-    /// The key given to [`set_key`](TaskRef::set_key), or `usize::MAX`.
-    ///
-    /// ```
-    /// # use join_handle::{Runnable, Schedule};
-    /// # struct Nothing;
-    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} fn release(&self, _: usize) {} }
-    /// let (runnable, _h) = join_handle::spawn(async {}, Nothing);
-    /// assert_eq!(runnable.task_ref().key(), usize::MAX);
-    /// ```
-    pub fn key(&self) -> usize {
-        self.task.key()
+    pub fn id(&self) -> TaskId {
+        self.task.id()
     }
 
     /// True once the task's result is decided and its future dropped.
@@ -192,7 +243,7 @@ impl TaskRef {
     /// ```
     /// # use join_handle::{Runnable, Schedule};
     /// # struct Nothing;
-    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} fn release(&self, _: usize) {} }
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
     /// let (runnable, _h) = join_handle::spawn(async {}, Nothing);
     /// let task = runnable.task_ref();
     /// assert!(!task.is_complete());
@@ -201,6 +252,27 @@ impl TaskRef {
     /// ```
     pub fn is_complete(&self) -> bool {
         self.task.is_complete()
+    }
+
+    /// Reads the task's id, name, spawn location, state and poll count, and decides whether
+    /// it is lost, without polling it, locking anything or waiting for its runner.
+    ///
+    /// The lost check counts this `TaskRef` (and the join handle, while it is alive) as the
+    /// runtime's only references: call it on the one `TaskRef` an executor keeps, not on an
+    /// extra clone (an extra clone makes a lost task look not lost, never the reverse). See
+    /// [`TaskSnapshot::is_lost`].
+    ///
+    /// ```
+    /// # use join_handle::{Runnable, Schedule, TaskState};
+    /// # struct Nothing;
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
+    /// let (runnable, _h) = join_handle::spawn(async {}, Nothing);
+    /// let task = runnable.task_ref();
+    /// let before = task.snapshot();
+    /// assert_eq!((before.state(), before.polls()), (TaskState::Scheduled, 0));
+    /// ```
+    pub fn snapshot(&self) -> TaskSnapshot {
+        self.task.snapshot(Arc::strong_count(&self.task))
     }
 
     /// Cancels the task for an executor that is shutting down: drops its future unpolled and
@@ -213,7 +285,7 @@ impl TaskRef {
     /// ```
     /// # use join_handle::{Runnable, Schedule};
     /// # struct Nothing;
-    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} fn release(&self, _: usize) {} }
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
     /// let (runnable, handle) = join_handle::spawn(async { 1 }, Nothing);
     /// runnable.task_ref().shutdown();
     /// assert!(handle.is_finished());
@@ -229,36 +301,166 @@ impl TaskRef {
     }
 }
 
+impl PartialEq for TaskRef {
+    fn eq(&self, other: &TaskRef) -> bool {
+        self.task.id() == other.task.id()
+    }
+}
+
+impl Eq for TaskRef {}
+
+impl std::hash::Hash for TaskRef {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.task.id().hash(state);
+    }
+}
+
 impl fmt::Debug for TaskRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TaskRef")
-            .field("key", &self.task.key())
+            .field("id", &self.task.id())
             .field("complete", &self.task.is_complete())
             .finish()
+    }
+}
+
+/// Options for a new task: its name, and the spawn location it records.
+///
+/// [`spawn`] and [`spawn_local`] record their caller's location and no name; use a `Builder`
+/// to name a task, or to pass on a location from further up (an executor's own `spawn`
+/// methods, which are `#[track_caller]`, do that).
+///
+/// ```
+/// # use join_handle::{Runnable, Schedule};
+/// # struct Nothing;
+/// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
+/// let (runnable, _handle) = join_handle::Builder::new()
+///     .name("ticker")
+///     .spawn(async {}, Nothing);
+/// assert_eq!(runnable.task_ref().snapshot().name(), Some("ticker"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    name: Option<String>,
+    location: &'static Location<'static>,
+}
+
+impl Builder {
+    /// Options with no name, recording the caller's location.
+    ///
+    /// ```
+    /// # use join_handle::{Runnable, Schedule};
+    /// # struct Nothing;
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
+    /// let line = line!() + 1;
+    /// let (runnable, _h) = join_handle::Builder::new().spawn(async {}, Nothing);
+    /// assert_eq!(runnable.task_ref().snapshot().spawned_at().line(), line);
+    /// ```
+    #[track_caller]
+    #[allow(clippy::new_without_default)] // `Default` cannot be `#[track_caller]`
+    pub fn new() -> Builder {
+        Builder {
+            name: None,
+            location: Location::caller(),
+        }
+    }
+
+    /// Names the task (shown in snapshots and dumps).
+    ///
+    /// ```
+    /// # use join_handle::{Runnable, Schedule};
+    /// # struct Nothing;
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
+    /// let (r, _h) = join_handle::Builder::new().name("db").spawn(async {}, Nothing);
+    /// assert_eq!(r.task_ref().snapshot().name(), Some("db"));
+    /// ```
+    pub fn name(mut self, name: impl Into<String>) -> Builder {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Records `location` as where the task was spawned, instead of the `new` call's.
+    ///
+    /// ```
+    /// # use join_handle::{Runnable, Schedule};
+    /// # struct Nothing;
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
+    /// let here = std::panic::Location::caller();
+    /// let (r, _h) = join_handle::Builder::new().location(here).spawn(async {}, Nothing);
+    /// assert_eq!(r.task_ref().snapshot().spawned_at(), here);
+    /// ```
+    pub fn location(mut self, location: &'static Location<'static>) -> Builder {
+        self.location = location;
+        self
+    }
+
+    /// [`spawn`] with these options.
+    ///
+    /// ```
+    /// # use join_handle::{Runnable, Schedule};
+    /// # struct Nothing;
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
+    /// let (runnable, handle) = join_handle::Builder::new().spawn(async { 1 }, Nothing);
+    /// runnable.run();
+    /// assert_eq!(block_on::block_on(handle), 1);
+    /// ```
+    pub fn spawn<F, S>(self, future: F, scheduler: S) -> (Runnable, JoinHandle<F::Output>)
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+        S: Schedule,
+    {
+        let meta = Meta::new(self.location, self.name);
+        let cell = Cell::new(future, scheduler, Anywhere, meta);
+        (Runnable::new(cell.clone()), JoinHandle::new(cell))
+    }
+
+    /// [`spawn_local`] with these options.
+    ///
+    /// ```
+    /// # use join_handle::{Runnable, Schedule};
+    /// # struct Nothing;
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
+    /// let rc = std::rc::Rc::new(2);
+    /// let (runnable, handle) =
+    ///     join_handle::Builder::new().name("local").spawn_local(async move { *rc }, Nothing);
+    /// runnable.run();
+    /// assert_eq!(block_on::block_on(handle), 2);
+    /// ```
+    pub fn spawn_local<F, S>(self, future: F, scheduler: S) -> (Runnable, JoinHandle<F::Output>)
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+        S: Schedule,
+    {
+        let meta = Meta::new(self.location, self.name);
+        let cell = Cell::new(future, scheduler, OwnedBy(thread::current().id()), meta);
+        (Runnable::new(cell.clone()), JoinHandle::new(cell))
     }
 }
 
 /// Makes a task of `future`, to be queued on `scheduler`: one allocation.
 ///
 /// Returns the first [`Runnable`] (the caller queues it, or runs it) and the task's
-/// [`JoinHandle`].
+/// [`JoinHandle`]. The task records the caller's location as where it was spawned; see
+/// [`Builder`] to name it.
 ///
 /// ```
 /// # use join_handle::{Runnable, Schedule};
 /// # struct Nothing;
-/// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} fn release(&self, _: usize) {} }
+/// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
 /// let (runnable, handle) = join_handle::spawn(async { 42 }, Nothing);
 /// runnable.run();
 /// assert_eq!(block_on::block_on(handle), 42);
 /// ```
+#[track_caller]
 pub fn spawn<F, S>(future: F, scheduler: S) -> (Runnable, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
     S: Schedule,
 {
-    let cell = Cell::new(future, scheduler, Anywhere);
-    (Runnable::new(cell.clone()), JoinHandle::new(cell))
+    Builder::new().spawn(future, scheduler)
 }
 
 /// Makes a task of a future that need not be `Send`: it may only be polled (and its future
@@ -272,18 +474,18 @@ where
 /// use std::rc::Rc;
 /// # use join_handle::{Runnable, Schedule};
 /// # struct Nothing;
-/// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} fn release(&self, _: usize) {} }
+/// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
 /// let shared = Rc::new(5);
 /// let (runnable, handle) = join_handle::spawn_local(async move { *shared + 1 }, Nothing);
 /// runnable.run();
 /// assert_eq!(block_on::block_on(handle), 6);
 /// ```
+#[track_caller]
 pub fn spawn_local<F, S>(future: F, scheduler: S) -> (Runnable, JoinHandle<F::Output>)
 where
     F: Future + 'static,
     F::Output: 'static,
     S: Schedule,
 {
-    let cell = Cell::new(future, scheduler, OwnedBy(thread::current().id()));
-    (Runnable::new(cell.clone()), JoinHandle::new(cell))
+    Builder::new().spawn_local(future, scheduler)
 }

@@ -5,22 +5,22 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
-use join_handle::{JoinHandle, Runnable, Schedule};
+use join_handle::{JoinHandle, Outcome, Runnable, Schedule, TaskEvent, TaskRef};
 use wakers::CountingWaker;
 
-/// Queues runnables in a vector; counts releases.
+/// Queues runnables in a vector; records task events.
 #[derive(Clone, Default)]
 struct Queue {
     runnables: Arc<Mutex<Vec<Runnable>>>,
-    released: Arc<Mutex<Vec<usize>>>,
+    events: Arc<Mutex<Vec<TaskEvent>>>,
 }
 
 impl Schedule for Queue {
     fn schedule(&self, runnable: Runnable) {
         self.runnables.lock().unwrap().push(runnable);
     }
-    fn release(&self, key: usize) {
-        self.released.lock().unwrap().push(key);
+    fn task_event(&self, _: &TaskRef, event: TaskEvent) {
+        self.events.lock().unwrap().push(event);
     }
 }
 
@@ -109,9 +109,15 @@ fn a_dropped_handle_withdraws_its_waker_and_the_output_is_dropped_at_completion(
         "the unclaimed output was dropped"
     );
     assert_eq!(
-        *queue.released.lock().unwrap(),
-        [usize::MAX],
-        "released once, unregistered"
+        *queue.events.lock().unwrap(),
+        [
+            TaskEvent::FirstPending,
+            TaskEvent::Completed {
+                pended: true,
+                outcome: Outcome::Output
+            }
+        ],
+        "reported idle once, completed once"
     );
 }
 
@@ -141,36 +147,61 @@ fn polling_a_handle_after_its_output_panics_clearly() {
 }
 
 #[test]
-fn a_registered_task_gets_its_key_back_at_release() {
+fn an_executor_can_keep_its_own_index_of_pending_tasks() {
     #[derive(Clone, Default)]
-    struct Registering(Queue, Arc<Mutex<Vec<join_handle::TaskRef>>>);
-    impl Schedule for Registering {
+    struct Indexing(Queue, Arc<Mutex<std::collections::HashSet<TaskRef>>>);
+    impl Schedule for Indexing {
         fn schedule(&self, runnable: Runnable) {
             self.0.schedule(runnable);
         }
-        fn register(&self, task: join_handle::TaskRef) {
-            task.set_key(41);
-            self.1.lock().unwrap().push(task);
-        }
-        fn release(&self, key: usize) {
-            // Drop our reference, as an executor does: keeping it would be a task -> scheduler
-            // -> task cycle.
-            self.1.lock().unwrap().retain(|task| task.key() != key);
-            self.0.release(key);
+        fn task_event(&self, task: &TaskRef, event: TaskEvent) {
+            match event {
+                TaskEvent::FirstPending => assert!(self.1.lock().unwrap().insert(task.clone())),
+                // Drop our reference, as an executor does: keeping it would be a task ->
+                // scheduler -> task cycle.
+                TaskEvent::Completed { pended, .. } => {
+                    assert_eq!(self.1.lock().unwrap().remove(task), pended)
+                }
+                _ => unreachable!(),
+            }
+            self.0.task_event(task, event);
         }
     }
-    let sched = Registering::default();
+    let sched = Indexing::default();
     let (fut, gate) = gated(3);
     let (runnable, handle) = join_handle::spawn(fut, sched.clone());
+    let quick = join_handle::spawn(async {}, sched.clone());
     runnable.run();
+    quick.0.run();
     assert_eq!(
         sched.1.lock().unwrap().len(),
         1,
-        "registered when it went idle"
+        "indexed when it went idle"
+    );
+    assert!(
+        sched
+            .1
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|t| t.id() == handle.id())
     );
     open(&gate);
     sched.0.run_all();
-    assert_eq!(*sched.0.released.lock().unwrap(), [41]);
     assert!(sched.1.lock().unwrap().is_empty());
+    assert_eq!(
+        *sched.0.events.lock().unwrap(),
+        [
+            TaskEvent::FirstPending,
+            TaskEvent::Completed {
+                pended: false,
+                outcome: Outcome::Output
+            },
+            TaskEvent::Completed {
+                pended: true,
+                outcome: Outcome::Output
+            }
+        ]
+    );
     assert_eq!(block_on::block_on(handle), 3);
 }

@@ -1,0 +1,191 @@
+//! [`TaskSnapshot`] and [`TaskState`]: what a task looks like from outside, read without
+//! polling it, locking anything, or waiting for whoever runs it.
+//!
+//! A snapshot is a handful of loads: the state word (one atomic load), the id and metadata
+//! (written once at spawn), and the cell's reference count. Fields may be stale by the time
+//! they are read, never torn: the state and the poll count come from one load.
+//!
+//! # The lost-task check
+//!
+//! A task's wakers are counted references to its cell. A task that is idle (not queued, not
+//! running, not finished) can only run again if a waker wakes it, and every waker is a
+//! reference. So when the only references left are the runtime's own (the [`TaskRef`] the
+//! snapshot is taken through, and the join handle if it is alive), no waker exists anywhere and
+//! none can be made (only a poll makes new wakers): the task can never run again. This is
+//! exact, with no bookkeeping per waker clone. A waker being dropped concurrently can only make
+//! a lost task look not lost for an instant, never the reverse.
+//!
+//! [`TaskRef`]: crate::TaskRef
+
+use std::fmt;
+use std::panic::Location;
+
+use crate::TaskId;
+
+/// Where a task is in its life, as seen by a snapshot.
+///
+/// ```
+/// use join_handle::{Runnable, Schedule, TaskState};
+/// # struct Nothing;
+/// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
+/// let (runnable, _handle) = join_handle::spawn(async {}, Nothing);
+/// let task = runnable.task_ref();
+/// assert_eq!(task.snapshot().state(), TaskState::Scheduled);
+/// runnable.run();
+/// assert_eq!(task.snapshot().state(), TaskState::Finished);
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaskState {
+    /// In a run queue (or woken during its poll, and queued again after it).
+    Scheduled,
+    /// Being polled (or its future being dropped) right now.
+    Running,
+    /// Waiting for a wake.
+    Idle,
+    /// Done (output, panic or cancellation); its handle has not taken the result yet.
+    Finished,
+}
+
+impl fmt::Display for TaskState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TaskState::Scheduled => "scheduled",
+            TaskState::Running => "running",
+            TaskState::Idle => "idle",
+            TaskState::Finished => "finished",
+        })
+    }
+}
+
+/// One task, as read at one moment by [`TaskRef::snapshot`](crate::TaskRef::snapshot).
+///
+/// ```
+/// use join_handle::{Runnable, Schedule, TaskState};
+/// # struct Nothing;
+/// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
+/// let (runnable, handle) = join_handle::Builder::new()
+///     .name("worker")
+///     .spawn(std::future::pending::<()>(), Nothing);
+/// let task = runnable.task_ref();
+/// runnable.run(); // polled once; its waker was dropped: nothing can wake it
+/// let snap = task.snapshot();
+/// assert_eq!(snap.id(), handle.id());
+/// assert_eq!(snap.name(), Some("worker"));
+/// assert_eq!(snap.spawned_at().file(), file!());
+/// assert_eq!(snap.state(), TaskState::Idle);
+/// assert_eq!(snap.polls(), 1);
+/// assert!(snap.is_lost());
+/// ```
+#[derive(Clone)]
+pub struct TaskSnapshot {
+    pub(crate) id: TaskId,
+    pub(crate) name: Option<String>,
+    pub(crate) spawned_at: &'static Location<'static>,
+    pub(crate) state: TaskState,
+    pub(crate) polls: u64,
+    pub(crate) lost: bool,
+}
+
+impl TaskSnapshot {
+    /// The task's id.
+    ///
+    /// ```
+    /// # use join_handle::{Runnable, Schedule};
+    /// # struct Nothing;
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
+    /// let (runnable, handle) = join_handle::spawn(async {}, Nothing);
+    /// assert_eq!(runnable.task_ref().snapshot().id(), handle.id());
+    /// ```
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+
+    /// The name given at spawn, if any.
+    ///
+    /// ```
+    /// # use join_handle::{Runnable, Schedule};
+    /// # struct Nothing;
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
+    /// let (runnable, _h) = join_handle::spawn(async {}, Nothing);
+    /// assert_eq!(runnable.task_ref().snapshot().name(), None);
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The source location of the spawn call.
+    ///
+    /// ```
+    /// # use join_handle::{Runnable, Schedule};
+    /// # struct Nothing;
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
+    /// let line = line!() + 1;
+    /// let (runnable, _h) = join_handle::spawn(async {}, Nothing);
+    /// assert_eq!(runnable.task_ref().snapshot().spawned_at().line(), line);
+    /// ```
+    pub fn spawned_at(&self) -> &'static Location<'static> {
+        self.spawned_at
+    }
+
+    /// Where the task was in its life.
+    ///
+    /// ```
+    /// # use join_handle::{Runnable, Schedule, TaskState};
+    /// # struct Nothing;
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
+    /// let (runnable, _h) = join_handle::spawn(async {}, Nothing);
+    /// assert_eq!(runnable.task_ref().snapshot().state(), TaskState::Scheduled);
+    /// ```
+    pub fn state(&self) -> TaskState {
+        self.state
+    }
+
+    /// How many polls of the task started, saturating at `u32::MAX` (an abort's drop of the
+    /// future is not a poll).
+    ///
+    /// ```
+    /// # use join_handle::{Runnable, Schedule};
+    /// # struct Nothing;
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
+    /// let (runnable, _h) = join_handle::spawn(async {}, Nothing);
+    /// let task = runnable.task_ref();
+    /// assert_eq!(task.snapshot().polls(), 0);
+    /// runnable.run();
+    /// assert_eq!(task.snapshot().polls(), 1);
+    /// ```
+    pub fn polls(&self) -> u64 {
+        self.polls
+    }
+
+    /// True if the task is idle, not scheduled, and no waker for it exists outside the
+    /// runtime's own references: it can never run again (see the module docs of
+    /// [`TaskRef::snapshot`](crate::TaskRef::snapshot)).
+    ///
+    /// ```
+    /// # use join_handle::{Runnable, Schedule};
+    /// # struct Nothing;
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
+    /// let (runnable, _h) = join_handle::spawn(std::future::pending::<()>(), Nothing);
+    /// let task = runnable.task_ref();
+    /// assert!(!task.snapshot().is_lost(), "queued: it will run");
+    /// runnable.run();
+    /// assert!(task.snapshot().is_lost(), "pending() keeps no waker");
+    /// ```
+    pub fn is_lost(&self) -> bool {
+        self.lost
+    }
+}
+
+impl fmt::Debug for TaskSnapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskSnapshot")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("spawned_at", &format_args!("{}", self.spawned_at))
+            .field("state", &self.state)
+            .field("polls", &self.polls)
+            .field("lost", &self.lost)
+            .finish()
+    }
+}
