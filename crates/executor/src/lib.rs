@@ -43,6 +43,7 @@
 //! ```
 
 mod current;
+mod entry;
 mod executor;
 mod injector;
 mod local;
@@ -56,7 +57,11 @@ mod test_support;
 mod yield_now;
 
 pub use crate::current::{spawn, spawn_local};
+#[doc(hidden)]
+pub use crate::entry::__private;
+pub use crate::entry::{default_worker_threads, start};
 pub use crate::executor::{Builder, Executor};
 pub use crate::local::LocalExecutor;
 pub use crate::yield_now::yield_now;
+pub use executor_macros::{main, test};
 pub use join_handle::{JoinError, JoinHandle, TryJoin};
