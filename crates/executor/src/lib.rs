@@ -42,6 +42,7 @@
 //! timers ─────── wakers
 //! ```
 
+mod blocking;
 mod current;
 mod entry;
 mod executor;
@@ -56,6 +57,7 @@ mod sync;
 mod test_support;
 mod yield_now;
 
+pub use crate::blocking::{BLOCKING_KEEP_ALIVE, MAX_BLOCKING_THREADS, spawn_blocking};
 pub use crate::current::{spawn, spawn_local};
 #[doc(hidden)]
 pub use crate::entry::__private;
