@@ -31,11 +31,13 @@ pub fn default_worker_threads() -> usize {
 /// });
 /// assert_eq!(sum, 42);
 /// ```
+#[track_caller]
 pub fn start<F: Future>(future: F) -> F::Output {
     start_with(None, future)
 }
 
 /// `#[executor::main(worker_threads = n)]`: `None` means one per available core.
+#[track_caller]
 pub(crate) fn start_with<F: Future>(worker_threads: Option<usize>, future: F) -> F::Output {
     let workers = worker_threads.unwrap_or_else(default_worker_threads);
     Executor::builder()
@@ -51,6 +53,7 @@ pub mod __private {
 
     /// Builds the executor and blocks on the body of the annotated function.
     #[inline]
+    #[track_caller]
     pub fn start_with<F: Future>(worker_threads: Option<usize>, body: F) -> F::Output {
         super::start_with(worker_threads, body)
     }

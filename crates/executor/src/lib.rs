@@ -55,6 +55,7 @@ mod sleepers;
 mod sync;
 #[cfg(test)]
 mod test_support;
+mod undriven;
 mod yield_now;
 
 pub use crate::blocking::{BLOCKING_KEEP_ALIVE, MAX_BLOCKING_THREADS, spawn_blocking};

@@ -34,6 +34,7 @@ use crate::current;
 use crate::injector::{Injector, LOCAL_CAPACITY, LocalQueue};
 use crate::registry::Registry;
 use crate::sleepers::Sleepers;
+use crate::undriven::Watch;
 
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -48,11 +49,15 @@ pub(crate) struct Shared {
     pub(crate) stop_workers: AtomicBool,
     /// `Some` for a `LocalExecutor`: the only thread that runs its tasks.
     pub(crate) owner: Option<ThreadId>,
+    /// Reports an executor with live tasks that nothing drives (no silent hang).
+    pub(crate) watch: Watch,
 }
 
 impl Shared {
+    #[track_caller]
     pub(crate) fn new(owner: Option<ThreadId>) -> Arc<Shared> {
-        Arc::new(Shared {
+        let created_at = std::panic::Location::caller();
+        Arc::new_cyclic(|weak| Shared {
             queue: Injector::new(),
             locals: RwLock::new(Vec::new()),
             registry: Registry::default(),
@@ -61,6 +66,7 @@ impl Shared {
             closed: AtomicBool::new(false),
             stop_workers: AtomicBool::new(false),
             owner,
+            watch: Watch::new(weak.clone(), created_at, owner.is_some()),
         })
     }
 
@@ -102,6 +108,7 @@ impl Shared {
     pub(crate) fn add_runner(&self) -> Arc<LocalQueue> {
         let local = Arc::new(LocalQueue::new(LOCAL_CAPACITY));
         self.locals.write().push(local.clone());
+        self.watch.driver_started();
         local
     }
 
@@ -111,6 +118,7 @@ impl Shared {
         while let Some(runnable) = local.pop() {
             self.push_global(runnable);
         }
+        self.watch.driver_left(!self.is_idle());
     }
 
     /// Steals half of the first non-empty local queue of another runner, starting at
@@ -173,6 +181,7 @@ impl Shared {
     fn admit(&self, runnable: Runnable) {
         self.alive.fetch_add(1, Ordering::SeqCst);
         self.push(runnable);
+        self.watch.spawned();
     }
 
     /// Cancels every live task: the registered (idle) ones, then the queued ones. Called once,
