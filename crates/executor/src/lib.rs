@@ -6,8 +6,18 @@
 //!
 //! let executor = Executor::new();
 //! let handle = executor.spawn(async { 42 });
-//! executor.run();
-//! assert_eq!(block_on::block_on(handle), 42);
+//! assert_eq!(executor.block_on(handle), 42); // runs the task while it waits
+//! ```
+//!
+//! Or let `#[executor::main]` build one (a worker thread per core) around your `main`:
+//!
+//! ```
+//! #[executor::main]
+//! async fn main() {
+//!     let blocking = executor::spawn_blocking(|| std::thread::available_parallelism());
+//!     let task = executor::spawn(async { 6 * 7 });
+//!     println!("{} on {:?} cores", task.await, blocking.await);
+//! }
 //! ```
 //!
 //! # How it works
