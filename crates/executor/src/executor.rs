@@ -44,10 +44,16 @@ impl Executor {
     /// Creates an executor with no threads of its own: tasks run when some thread calls
     /// [`run`](Executor::run) or [`block_on`](Executor::block_on).
     ///
+    /// Awaiting a task's handle does not run the executor. If tasks are alive and no thread
+    /// has run the executor for a second, a message on standard error says so, naming where
+    /// the executor was created (once per executor; nothing else changes, and driving it later
+    /// is still fine).
+    ///
     /// ```
     /// let ex = executor::Executor::new();
     /// assert_eq!(ex.block_on(async { 5 }), 5);
     /// ```
+    #[track_caller]
     pub fn new() -> Executor {
         Executor {
             shared: Shared::new(None),
@@ -138,6 +144,7 @@ impl Executor {
 }
 
 impl Default for Executor {
+    #[track_caller]
     fn default() -> Self {
         Executor::new()
     }
@@ -228,8 +235,12 @@ impl Builder {
     /// let ex = executor::Executor::builder().build(); // no workers: like Executor::new()
     /// assert_eq!(ex.block_on(async { 2 }), 2);
     /// ```
+    #[track_caller]
     pub fn build(self) -> Executor {
         let shared = Shared::with_hooks(None, self.hooks);
+        if self.worker_threads > 0 {
+            shared.watch.set_has_workers();
+        }
         let workers = (0..self.worker_threads)
             .map(|_| {
                 let shared = shared.clone();

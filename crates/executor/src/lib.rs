@@ -6,8 +6,18 @@
 //!
 //! let executor = Executor::new();
 //! let handle = executor.spawn(async { 42 });
-//! executor.run();
-//! assert_eq!(block_on::block_on(handle), 42);
+//! assert_eq!(executor.block_on(handle), 42); // runs the task while it waits
+//! ```
+//!
+//! Or let `#[executor::main]` build one (a worker thread per core) around your `main`:
+//!
+//! ```
+//! #[executor::main]
+//! async fn main() {
+//!     let blocking = executor::spawn_blocking(|| std::thread::available_parallelism());
+//!     let task = executor::spawn(async { 6 * 7 });
+//!     println!("{} on {:?} cores", task.await, blocking.await);
+//! }
 //! ```
 //!
 //! # How it works
@@ -89,7 +99,9 @@
 //! timers ─────── wakers
 //! ```
 
+mod blocking;
 mod current;
+mod entry;
 mod executor;
 mod hooks;
 mod injector;
@@ -103,12 +115,18 @@ mod sync;
 mod task_local;
 #[cfg(test)]
 mod test_support;
+mod undriven;
 mod yield_now;
 
+pub use crate::blocking::{BLOCKING_KEEP_ALIVE, MAX_BLOCKING_THREADS, spawn_blocking};
 pub use crate::current::{spawn, spawn_local};
+#[doc(hidden)]
+pub use crate::entry::__private;
+pub use crate::entry::{default_worker_threads, start};
 pub use crate::executor::{Builder, Executor};
 pub use crate::introspect::{Dump, LocalTaskBuilder, TaskBuilder, task_id};
 pub use crate::local::LocalExecutor;
 pub use crate::task_local::{AccessError, LocalKey, TaskLocalFuture};
 pub use crate::yield_now::yield_now;
+pub use executor_macros::{main, test};
 pub use join_handle::{JoinError, JoinHandle, Outcome, TaskId, TaskSnapshot, TaskState, TryJoin};

@@ -43,6 +43,7 @@ impl LocalExecutor {
     /// let ex = executor::LocalExecutor::new();
     /// assert_eq!(ex.block_on(async { 3 }), 3);
     /// ```
+    #[track_caller]
     pub fn new() -> LocalExecutor {
         LocalExecutor {
             shared: Shared::new(Some(std::thread::current().id())),
@@ -98,6 +99,7 @@ impl LocalExecutor {
 }
 
 impl Default for LocalExecutor {
+    #[track_caller]
     fn default() -> Self {
         LocalExecutor::new()
     }

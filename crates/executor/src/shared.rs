@@ -55,6 +55,7 @@ use crate::hooks::Hooks;
 use crate::injector::{Injector, LOCAL_CAPACITY, LocalQueue};
 use crate::registry::Registry;
 use crate::sleepers::Sleepers;
+use crate::undriven::Watch;
 
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -73,15 +74,20 @@ pub(crate) struct Shared {
     pub(crate) owner: Option<ThreadId>,
     /// Opt-in callbacks on spawn and termination.
     hooks: Hooks,
+    /// Reports an executor with live tasks that nothing drives (no silent hang).
+    pub(crate) watch: Watch,
 }
 
 impl Shared {
+    #[track_caller]
     pub(crate) fn new(owner: Option<ThreadId>) -> Arc<Shared> {
         Shared::with_hooks(owner, Hooks::default())
     }
 
+    #[track_caller]
     pub(crate) fn with_hooks(owner: Option<ThreadId>, hooks: Hooks) -> Arc<Shared> {
-        Arc::new(Shared {
+        let created_at = std::panic::Location::caller();
+        Arc::new_cyclic(|weak| Shared {
             hooks,
             queue: Injector::new(),
             locals: RwLock::new(Vec::new()),
@@ -92,6 +98,7 @@ impl Shared {
             drained: AtomicBool::new(false),
             stop_workers: AtomicBool::new(false),
             owner,
+            watch: Watch::new(weak.clone(), created_at, owner.is_some()),
         })
     }
 
@@ -153,6 +160,7 @@ impl Shared {
     pub(crate) fn add_runner(&self) -> Arc<LocalQueue> {
         let local = Arc::new(LocalQueue::new(LOCAL_CAPACITY));
         self.locals.write().push(local.clone());
+        self.watch.driver_started();
         local
     }
 
@@ -162,6 +170,7 @@ impl Shared {
         while let Some(runnable) = local.pop() {
             self.push_global(runnable);
         }
+        self.watch.driver_left(!self.is_idle());
     }
 
     /// Steals half of the first non-empty local queue of another runner, starting at
@@ -245,6 +254,7 @@ impl Shared {
             return;
         }
         self.push(runnable);
+        self.watch.spawned();
     }
 
     /// Cancels every live task: the registered (idle) ones, then the queued ones. Called when

@@ -56,6 +56,6 @@ mod timeout;
 mod wheel;
 
 pub use delay::DelayFuture;
-pub use interval::{Interval, interval, interval_at};
+pub use interval::{Interval, MissedTickBehavior, interval, interval_at};
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{Elapsed, Timeout, timeout, timeout_at};

@@ -1,0 +1,2 @@
+#[executor::main(worker_threads = "two")]
+async fn main() {}

@@ -1,0 +1,5 @@
+fn main() {}
+
+#[executor::test]
+#[test]
+async fn twice() {}

@@ -1,0 +1,5 @@
+#[executor::main]
+async fn main() {}
+
+#[executor::test]
+async fn generic<T: Default>() {}

@@ -1,0 +1,2 @@
+#[executor::main]
+fn main() {}

@@ -1,0 +1,2 @@
+#[executor::main(flavor = "current_thread")]
+async fn main() {}
