@@ -6,11 +6,12 @@
 //! spec file and registering its runners here.
 //!
 //! The measuring code of each exercise is generic over the implementation it drives
-//! ([`BlockOn`], [`Spawner`]), so tests can hand it a deliberately broken implementation
+//! ([`BlockOn`], [`Spawner`], [`Join`]), so tests can hand it a deliberately broken implementation
 //! ([`broken`]) and see the rows turn FAIL.
 
 pub mod broken;
 pub mod countdown;
+pub mod counted;
 pub mod lesson05;
 pub mod ours;
 pub mod responsibilities;
@@ -69,6 +70,15 @@ pub trait Spawner {
     fn spawn_task(&self, task: Task);
     /// Drives every spawned task on this thread until all have completed.
     fn run(&self);
+}
+
+/// The awaiting side's future for a task's output, as a [`Join`] hands it out.
+pub type Joined = Pin<Box<dyn Future<Output = i64> + Send + 'static>>;
+
+/// How the awaiting side waits on a task's [`executor::JoinHandle`] (lesson 5, exercise 5).
+pub trait Join: Send + Sync {
+    /// A future that resolves to the task's output.
+    fn join(&self, handle: executor::JoinHandle<i64>) -> Joined;
 }
 
 /// An exercise's parameters, with `--quick` scaling applied to durations.

@@ -5,7 +5,7 @@
 
 use std::future::Future;
 
-use super::{BlockOn, Spawner, Task};
+use super::{BlockOn, Join, Joined, Spawner, Task};
 
 /// `block_on::block_on`, the lesson's exercise 1.
 #[derive(Debug, Clone, Copy, Default)]
@@ -29,6 +29,16 @@ impl Spawner for OurExecutor {
 
     fn run(&self) {
         self.0.run();
+    }
+}
+
+/// Our `JoinHandle`, awaited as it is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OurJoin;
+
+impl Join for OurJoin {
+    fn join(&self, handle: executor::JoinHandle<i64>) -> Joined {
+        Box::pin(handle)
     }
 }
 

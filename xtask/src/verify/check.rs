@@ -72,6 +72,7 @@ pub fn expected_text(rule: &Rule, scale: f64) -> String {
 ///     what: "arrives after the delay".into(),
 ///     measure: "elapsed".into(),
 ///     rule: Rule::Within { after_s: 2.0, late_ms: 50.0 },
+///     proved_by: None,
 /// };
 /// let mut m = Measurements::new();
 /// m.set("elapsed", Value::Duration(Duration::from_millis(2010)));
@@ -141,6 +142,7 @@ mod tests {
             what: "w".into(),
             measure: measure.into(),
             rule,
+            proved_by: None,
         }
     }
 
