@@ -256,7 +256,6 @@ fn busy_block_on_fails_exercise_3_on_polls_whatever_the_load() {
         ex3_delay::measure(&BusyBlockOn, ours::delay, ctx)
     });
     assert_eq!(row(&rows, "output").status, Status::Pass);
-    assert_eq!(row(&rows, "elapsed").status, Status::Pass, "on time, too");
     let polls = row(&rows, "polls");
     assert_eq!(polls.status, Status::Fail, "{polls:?}");
     let n: u64 = polls.measured.parse().expect("the poll count is shown");
