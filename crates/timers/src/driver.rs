@@ -28,7 +28,7 @@
 
 use std::cell::{Cell, OnceCell};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicU64, Ordering, fence};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering, fence};
 use std::sync::{Arc, OnceLock};
 use std::task::Waker;
 use std::time::{Duration, Instant};
@@ -52,6 +52,10 @@ const LINGER: u64 = 1_000_000;
 pub(crate) enum Op {
     Insert(Arc<Entry>),
     Cancel(Arc<Entry>),
+    /// Makes the driver thread panic: how the tests reach the dead-driver path, which no
+    /// user code can (see [`spawn`]).
+    #[cfg(test)]
+    Crash,
 }
 
 /// One thread's ops, waiting for the driver.
@@ -68,7 +72,18 @@ pub(crate) struct Driver {
     target: AtomicU64,
     unparker: Unparker,
     epoch: Instant,
+    /// [`ALIVE`], or why no driver thread serves this driver any more.
+    health: AtomicU8,
 }
+
+/// `health`: the driver thread runs.
+const ALIVE: u8 = 0;
+/// `health`: a panic escaped the driver thread's loop (a bug of ours: user code runs only
+/// under `catch_unwind`), and the thread has ended.
+const PANICKED: u8 = 1;
+/// `health`: this process is a child forked from one whose driver was running; `fork()`
+/// copies only the forking thread, so the child has no driver thread.
+const FORKED: u8 = 2;
 
 static DRIVER: OnceLock<Driver> = OnceLock::new();
 
@@ -83,30 +98,69 @@ thread_local! {
 ///
 /// # Panics
 ///
-/// Panics if the driver thread cannot be spawned.
+/// Panics if the driver thread cannot be spawned, or if it is gone: a panic escaped it (a bug
+/// in this crate), or this process was forked from one whose driver was running. A timer
+/// operation then fails loudly instead of hanging for ever.
 pub(crate) fn driver() -> &'static Driver {
-    if let Some(driver) = DRIVER.get() {
-        return driver;
+    match DRIVER.get() {
+        Some(driver) => driver.alive(),
+        None => start_global().alive(),
     }
+}
+
+#[cold]
+fn start_global() -> &'static Driver {
     DRIVER.get_or_init(|| {
         let parker = Parker::new();
-        let driver = Driver {
-            batches: Mutex::new(Vec::new()),
-            queue: SegQueue::new(),
-            target: AtomicU64::new(AWAKE),
-            unparker: parker.unparker(),
-            epoch: Instant::now(),
-        };
-        std::thread::Builder::new()
-            .name("timers-driver".into())
-            .spawn(move || {
-                tighten_timer_slack();
-                DRIVER.wait().run(parker)
-            })
-            .unwrap_or_else(|e| panic!("timers: cannot start the timer driver thread: {e}"));
+        let driver = Driver::new(&parker);
+        spawn(|| DRIVER.wait(), parker);
+        after_fork_in_child(mark_forked);
         driver
     })
 }
+
+/// Starts the driver thread for the driver `get` returns (called on that thread).
+fn spawn(get: impl FnOnce() -> &'static Driver + Send + 'static, parker: Parker) {
+    std::thread::Builder::new()
+        .name("timers-driver".into())
+        .spawn(move || {
+            tighten_timer_slack();
+            let driver = get();
+            // The loop runs user code only under `catch_unwind`; should a panic of ours
+            // escape it anyway, every later timer operation says so instead of hanging.
+            if catch_unwind(AssertUnwindSafe(|| driver.run(parker))).is_err() {
+                driver.health.store(PANICKED, Ordering::Relaxed);
+            }
+        })
+        .unwrap_or_else(|e| panic!("timers: cannot start the timer driver thread: {e}"));
+}
+
+/// Runs in a forked child (see [`after_fork_in_child`]): the driver thread was not copied.
+extern "C" fn mark_forked() {
+    if let Some(driver) = DRIVER.get() {
+        driver.health.store(FORKED, Ordering::Relaxed);
+    }
+}
+
+/// Registers `child` to run in the child process after every `fork()`.
+#[cfg(unix)]
+fn after_fork_in_child(child: extern "C" fn()) {
+    use std::ffi::c_int;
+    type Handler = Option<unsafe extern "C" fn()>;
+    unsafe extern "C" {
+        fn pthread_atfork(prepare: Handler, parent: Handler, child: Handler) -> c_int;
+    }
+    // SAFETY: `pthread_atfork` stores the three function pointers; `child` is a plain
+    // `extern "C"` function that only does an atomic store on a `'static` (async-signal-safe,
+    // as a forked child of a multi-threaded process requires). On failure (ENOMEM) the child
+    // just is not marked, as before; nothing else depends on the result.
+    unsafe {
+        pthread_atfork(None, None, Some(child));
+    }
+}
+
+#[cfg(not(unix))]
+fn after_fork_in_child(_: extern "C" fn()) {}
 
 /// Asks Linux to end the driver's timed parks on time: by default a sleeping thread's timeout
 /// may be stretched by up to 50 µs (the "timer slack") to batch wake-ups, and every timer in
@@ -130,6 +184,41 @@ fn tighten_timer_slack() {
 fn tighten_timer_slack() {}
 
 impl Driver {
+    fn new(parker: &Parker) -> Driver {
+        Driver {
+            batches: Mutex::new(Vec::new()),
+            queue: SegQueue::new(),
+            target: AtomicU64::new(AWAKE),
+            unparker: parker.unparker(),
+            epoch: Instant::now(),
+            health: AtomicU8::new(ALIVE),
+        }
+    }
+
+    /// `self`, if its thread still runs; else the panic documented on [`driver`].
+    #[inline]
+    fn alive(&self) -> &Driver {
+        if self.health.load(Ordering::Relaxed) != ALIVE {
+            self.gone();
+        }
+        self
+    }
+
+    #[cold]
+    fn gone(&self) -> ! {
+        match self.health.load(Ordering::Relaxed) {
+            FORKED => panic!(
+                "timers: this process was forked from one whose timer driver was running, and \
+                 fork() does not copy that thread; timers cannot be used in the child (call \
+                 exec, or use timers only after forking)"
+            ),
+            _ => panic!(
+                "timers: the timer driver thread has died (a panic escaped it; please report \
+                 this bug); no timer in this process can fire any more"
+            ),
+        }
+    }
+
     /// `instant` as ns since the epoch: 0 if before it, `u64::MAX` if more than 584 years after.
     pub(crate) fn ns(&self, instant: Instant) -> u64 {
         let d = instant.saturating_duration_since(self.epoch);
@@ -166,6 +255,15 @@ impl Driver {
         {
             self.unparker.unpark();
         }
+    }
+
+    /// Hands the driver a cancel op for `entry`, which its wheel holds. The driver is asked
+    /// to look within [`LINGER`], so the entry's memory is freed within about a millisecond
+    /// even when no timer is due for an hour; a burst of cancels costs one unpark, not one
+    /// each (while the driver lingers, its `target` is already that close).
+    pub(crate) fn cancel(&self, entry: Arc<Entry>) {
+        let soon = self.ns(Instant::now()).saturating_add(LINGER);
+        self.submit(Op::Cancel(entry), soon);
     }
 
     /// Takes back the insert of `entry` if it is still the last op of this thread's batch.
@@ -265,8 +363,22 @@ impl Driver {
                     taken.push(std::mem::take(&mut *ops));
                 }
             }
-            // A batch only we hold belongs to a thread that has exited, and is empty now.
-            batches.retain(|batch| Arc::strong_count(batch) > 1);
+            // A batch only we hold belongs to a thread that has exited. That thread may have
+            // pushed after the swap above and then exited: take those ops too, or an insert
+            // would never fire and a cancel would keep its entry until the deadline. With
+            // its last clone dropped (a release decrement, paired with the fence), no one
+            // can push to it again.
+            batches.retain(|batch| {
+                if Arc::strong_count(batch) > 1 {
+                    return true;
+                }
+                fence(Ordering::Acquire);
+                let mut ops = batch.ops.lock();
+                if !ops.is_empty() {
+                    taken.push(std::mem::take(&mut *ops));
+                }
+                false
+            });
         }
         for ops in taken.drain(..) {
             handled += ops.len();
@@ -302,5 +414,46 @@ fn apply(op: Op, wheel: &mut Wheel<Arc<Entry>>, now: u64, wake: &mut Vec<Waker>)
                 wheel.remove(key);
             }
         }
+        #[cfg(test)]
+        Op::Crash => panic!("the driver was told to crash"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dead_driver_makes_the_next_timer_operation_panic_clearly() {
+        // A driver of its own, fed from a thread of its own (a thread's batch belongs to the
+        // first driver it submits to), so the process-wide driver is untouched.
+        std::thread::spawn(|| {
+            let parker = Parker::new();
+            let driver: &'static Driver = Box::leak(Box::new(Driver::new(&parker)));
+            spawn(move || driver, parker);
+            assert!(std::ptr::eq(driver.alive(), driver));
+            driver.submit(Op::Crash, 0);
+            // A liveness guard, not a speed bound.
+            let give_up = Instant::now() + Duration::from_secs(30);
+            while driver.health.load(Ordering::Relaxed) == ALIVE {
+                assert!(Instant::now() < give_up, "the driver did not crash");
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let panic = catch_unwind(AssertUnwindSafe(|| {
+                driver.alive().health.load(Ordering::Relaxed)
+            }))
+            .expect_err("a dead driver panics");
+            let message = panic
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+                .expect("a text message");
+            assert!(
+                message.contains("timer driver thread has died"),
+                "{message}"
+            );
+        })
+        .join()
+        .expect("the test thread itself does not panic");
     }
 }
