@@ -18,7 +18,7 @@ use xtask::runners::broken::{
     PollEverythingExecutor, PollingJoinHandle, QueueExecutor, SequentialExecutor, SpinBlockOn,
 };
 use xtask::runners::lesson05::{ex1_block_on, ex2_executor, ex3_delay, ex4_concurrent, ex5_join};
-use xtask::runners::{Ctx, Outcome, ours, responsibilities};
+use xtask::runners::{Ctx, ours, responsibilities};
 use xtask::spec::{self, Exercise};
 use xtask::verify::check::{self, Row, Status};
 use xtask::verify::{QUICK_SCALE, effective_scale, judge_exercise, table};
@@ -123,7 +123,7 @@ fn judged_with(id: &str, measure: Measure) -> Vec<(String, Row)> {
         let _ = tx.send(measure(&ctx));
     });
     let outcome = match rx.recv_timeout(HANG) {
-        Ok(m) => Ok(Outcome::Measured(m)),
+        Ok(m) => Ok(m),
         Err(_) => Err(check::timeout_text(HANG)),
     };
     let rows = judge_exercise(&ex, outcome, scale);

@@ -1,7 +1,7 @@
 //! Runners: the code that performs an exercise and measures it.
 //!
 //! A runner is a plain function from a [`Ctx`] (the exercise's parameters, already scaled
-//! for `--quick`) to an [`Outcome`]. It never judges: the spec's checks do. Runners are found
+//! for `--quick`) to the [`Measurements`] it took. It never judges: the spec's checks do. Runners are found
 //! by the key a spec's `runner` field names, in [`registry`]; adding a lesson means adding a
 //! spec file and registering its runners here.
 //!
@@ -23,17 +23,8 @@ use std::time::Duration;
 
 use crate::measure::Measurements;
 
-/// What a runner reports.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    /// The exercise ran; here is what it measured.
-    Measured(Measurements),
-    /// The exercise cannot run yet; the reason is printed in a SKIP row.
-    Skipped(String),
-}
-
 /// A runner: performs one exercise and reports what it measured.
-pub type Runner = fn(&Ctx) -> Outcome;
+pub type Runner = fn(&Ctx) -> Measurements;
 
 /// Every runner, by the key specs use.
 pub fn registry() -> BTreeMap<&'static str, Runner> {

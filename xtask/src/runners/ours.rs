@@ -1,7 +1,4 @@
 //! Our crates behind the runners' traits.
-//!
-//! A runner whose crate does not export the contract's names yet reports a SKIP row with
-//! [`not_built`] instead of measuring anything.
 
 use std::future::Future;
 
@@ -45,9 +42,4 @@ impl Join for OurJoin {
 /// The lesson's `DelayFuture`, from `timers`.
 pub fn delay(d: std::time::Duration, message: String) -> timers::DelayFuture {
     timers::DelayFuture::new(d, message)
-}
-
-/// The SKIP reason for a runner whose crate is not built yet.
-pub fn not_built(krate: &str) -> super::Outcome {
-    super::Outcome::Skipped(format!("crate `{krate}` not built yet"))
 }

@@ -16,7 +16,7 @@ use std::time::Instant;
 use wakers::WakerSlot;
 
 use crate::measure::{Measurements, Value};
-use crate::runners::{Ctx, Outcome, Spawner, ours};
+use crate::runners::{Ctx, Spawner, ours};
 
 /// How many times a helper task yields while waiting for something before giving up.
 pub const PATIENCE: usize = 10_000;
@@ -159,17 +159,11 @@ pub fn measure_one_poll_per_wake_batch<S: Spawner>(imp: &S, ctx: &Ctx) -> Measur
 }
 
 /// The registry entry for [`measure_poll_only_when_woken`] on our executor.
-pub fn run_poll_only_when_woken(ctx: &Ctx) -> Outcome {
-    Outcome::Measured(measure_poll_only_when_woken(
-        &ours::OurExecutor::default(),
-        ctx,
-    ))
+pub fn run_poll_only_when_woken(ctx: &Ctx) -> Measurements {
+    measure_poll_only_when_woken(&ours::OurExecutor::default(), ctx)
 }
 
 /// The registry entry for [`measure_one_poll_per_wake_batch`] on our executor.
-pub fn run_one_poll_per_wake_batch(ctx: &Ctx) -> Outcome {
-    Outcome::Measured(measure_one_poll_per_wake_batch(
-        &ours::OurExecutor::default(),
-        ctx,
-    ))
+pub fn run_one_poll_per_wake_batch(ctx: &Ctx) -> Measurements {
+    measure_one_poll_per_wake_batch(&ours::OurExecutor::default(), ctx)
 }

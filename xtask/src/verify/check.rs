@@ -18,8 +18,6 @@ pub enum Status {
     Pass,
     /// It did not, or could not be measured.
     Fail,
-    /// The exercise could not run yet (its crate is not built).
-    Skip,
 }
 
 impl Status {
@@ -28,7 +26,6 @@ impl Status {
         match self {
             Status::Pass => "PASS",
             Status::Fail => "FAIL",
-            Status::Skip => "SKIP",
         }
     }
 }
