@@ -18,7 +18,7 @@ verify   run every lesson exercise against our crates and check it against its s
          --only <id>    one exercise (5.3), a prefix (5) or a spec (lesson-05)
          --json <file>  also write the rows as JSON
          --specs <dir>  read the specs from another directory (default: xtask/specs)
-bench    cargo bench -p benches, then target/bench-report/{report.md,ratios.svg}
+bench    cargo bench -p benches, then target/bench-report/{report.md,ratios.svg,lateness.svg}
          --suite <name> one suite; any other argument goes to criterion
 leaks    run benches/examples/leak_scenarios under valgrind memcheck; fail on any byte
          definitely or indirectly lost
