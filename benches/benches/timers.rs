@@ -11,6 +11,13 @@
 //!   below was seen done: the 100k sleeps of 0-100 ms, and 1000 sleeps spread over 1 s (one
 //!   per ms, at a random point of it). Each workload runs [`LATENESS_RUNS`] times per
 //!   implementation and the run with the median p99 is shown.
+//! * Lateness of sleeps in spawned tasks (printed table): the 100k sleeps of 0-100 ms, each
+//!   awaited in a task of its own, all spawned from the root future of the runtime's
+//!   `block_on` on one thread (ours: `Executor::block_on`; tokio: a current-thread runtime),
+//!   so fired timers must be handed to a thread that is busy running tasks. Runs are
+//!   interleaved, ours then tokio, [`LATENESS_RUNS`] rounds; medians of each percentile.
+//! * The percentiles of every lateness workload also go to `timers-lateness.csv` in cargo's
+//!   `target/tmp`, for the distribution chart of `cargo xtask bench`.
 //! * Memory per pending timer (printed table): heap bytes per timer, the future's own box
 //!   included, counted by this binary's global allocator over [`MEMORY_TIMERS`] timers.
 //!
@@ -271,6 +278,62 @@ fn memory_per_timer<T: Timers>(t: &T) -> (f64, f64) {
     })
 }
 
+/// Ours: each sleep in a task of its own, spawned from the root of `Executor::block_on`.
+fn spawned_ours(offsets: &[Duration]) -> Vec<Duration> {
+    let ex = executor::Executor::new();
+    ex.block_on(async {
+        let start = Instant::now();
+        let handles: Vec<_> = offsets
+            .iter()
+            .map(|d| {
+                let deadline = start + *d;
+                executor::spawn(async move {
+                    timers::sleep_until(deadline).await;
+                    Instant::now().saturating_duration_since(deadline)
+                })
+            })
+            .collect();
+        let mut lateness = Vec::with_capacity(handles.len());
+        for handle in handles {
+            lateness.push(handle.await);
+        }
+        lateness
+    })
+}
+
+/// Tokio: the same shape on a current-thread runtime.
+fn spawned_tokio(offsets: &[Duration]) -> Vec<Duration> {
+    let rt = tokio_runtime().0;
+    rt.block_on(async {
+        let start = Instant::now();
+        let handles: Vec<_> = offsets
+            .iter()
+            .map(|d| {
+                let deadline = start + *d;
+                tokio::spawn(async move {
+                    tokio::time::sleep_until(deadline.into()).await;
+                    Instant::now().saturating_duration_since(deadline)
+                })
+            })
+            .collect();
+        let mut lateness = Vec::with_capacity(handles.len());
+        for handle in handles {
+            lateness.push(handle.await.expect("the task completes"));
+        }
+        lateness
+    })
+}
+
+/// The percentiles written to the CSV for the distribution chart.
+fn csv_rows(workload: &str, id: &str, sorted: &[Duration]) -> String {
+    (0..=100)
+        .map(|p| {
+            let late = percentile(sorted, f64::from(p) / 100.0);
+            format!("{workload},{id},{p},{:.1}\n", late.as_secs_f64() * 1e6)
+        })
+        .collect()
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
@@ -344,9 +407,13 @@ fn report_lateness_and_memory(_: &mut Criterion) {
         "| impl | 100k sleeps 0-100 ms p50 | p99 | max | 1000 sleeps over 1 s p50 | p99 | max |"
     );
     println!("|---|---|---|---|---|---|---|");
-    fn row<T: Timers>(t: &T, many: &[Duration], spread: &[Duration]) {
+    let mut csv = String::from("workload,implementation,percentile,micros\n");
+    fn row<T: Timers>(t: &T, many: &[Duration], spread: &[Duration], csv: &mut String) {
         let mut cells = Vec::new();
-        for offsets in [many, spread] {
+        for (offsets, workload) in [
+            (many, "100k sleeps of 0-100 ms, one task"),
+            (spread, "1000 sleeps over 1 s, one task"),
+        ] {
             // Three runs; the one with the median p99 is shown (the machine is shared).
             let mut runs: Vec<Vec<Duration>> = (0..LATENESS_RUNS)
                 .map(|_| {
@@ -357,6 +424,7 @@ fn report_lateness_and_memory(_: &mut Criterion) {
                 .collect();
             runs.sort_by_key(|late| percentile(late, 0.99));
             let late = &runs[runs.len() / 2];
+            csv.push_str(&csv_rows(workload, T::ID, late));
             cells.push(format!(
                 "{} | {} | {}",
                 micros(percentile(late, 0.5)),
@@ -366,7 +434,57 @@ fn report_lateness_and_memory(_: &mut Criterion) {
         }
         println!("| {} | {} | {} |", T::ID, cells[0], cells[1]);
     }
-    for_each_impl!(row, &many, &spread);
+    for_each_impl!(row, &many, &spread, &mut csv);
+
+    println!();
+    println!(
+        "timers lateness, 100k sleeps of 0-100 ms each in its own task spawned from the root \
+         of block_on, one thread (medians of {LATENESS_RUNS} interleaved rounds):"
+    );
+    println!("| impl | p50 | p90 | p99 | max | p99 / tokio's |");
+    println!("|---|---|---|---|---|---|");
+    let mut rounds: [Vec<Vec<Duration>>; 2] = [Vec::new(), Vec::new()];
+    for _ in 0..LATENESS_RUNS {
+        for (i, run) in [
+            spawned_ours as fn(&[Duration]) -> Vec<Duration>,
+            spawned_tokio,
+        ]
+        .iter()
+        .enumerate()
+        {
+            let mut late = run(&many);
+            late.sort_unstable();
+            rounds[i].push(late);
+        }
+    }
+    let median_at = |runs: &[Vec<Duration>], p: f64| {
+        let mut at: Vec<Duration> = runs.iter().map(|late| percentile(late, p)).collect();
+        at.sort_unstable();
+        at[at.len() / 2]
+    };
+    let tokio_p99 = median_at(&rounds[1], 0.99);
+    for (runs, id) in rounds.iter().zip(["ours", "tokio"]) {
+        let p99 = median_at(runs, 0.99);
+        println!(
+            "| {id} | {} | {} | {} | {} | {:.2}x |",
+            micros(median_at(runs, 0.5)),
+            micros(median_at(runs, 0.9)),
+            micros(p99),
+            micros(median_at(runs, 1.0)),
+            p99.as_secs_f64() / tokio_p99.as_secs_f64()
+        );
+        let mut median_run = runs.clone();
+        median_run.sort_by_key(|late| percentile(late, 0.99));
+        csv.push_str(&csv_rows(
+            "100k sleeps of 0-100 ms, a task each",
+            id,
+            &median_run[median_run.len() / 2],
+        ));
+    }
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("timers-lateness.csv");
+    if let Err(e) = std::fs::write(&path, csv) {
+        eprintln!("cannot write {}: {e}", path.display());
+    }
 
     println!();
     println!(
