@@ -18,6 +18,11 @@
 //!   interleaved, ours then tokio, [`LATENESS_RUNS`] rounds; medians of each percentile.
 //! * The percentiles of every lateness workload also go to `timers-lateness.csv` in cargo's
 //!   `target/tmp`, for the distribution chart of `cargo xtask bench`.
+//! * Create + first poll + drop, interleaved (printed table): ours and tokio alternate in
+//!   [`INTERLEAVED_ROUNDS`] rounds of [`INTERLEAVED_TIMERS`] timers; the median ns per timer
+//!   of each and their ratio. Timed by the thread's CPU clock, not the wall clock, so time
+//!   spent descheduled on a loaded machine does not count; alternating makes both see the
+//!   same caches and frequency.
 //! * Memory per pending timer (printed table): heap bytes per timer, the future's own box
 //!   included, counted by this binary's global allocator over [`MEMORY_TIMERS`] timers.
 //!
@@ -41,6 +46,10 @@ const CREATE_POLL_DROP: u64 = 1_000_000;
 const MANY: usize = 100_000;
 /// Runs of each lateness workload; the median run (by p99) is printed.
 const LATENESS_RUNS: usize = 3;
+/// Rounds of the interleaved create + poll + drop pass.
+const INTERLEAVED_ROUNDS: usize = 15;
+/// Timers per implementation per round of that pass.
+const INTERLEAVED_TIMERS: u32 = 200_000;
 /// Pending timers in the memory measurement.
 const MEMORY_TIMERS: usize = 100_000;
 
@@ -392,8 +401,66 @@ fn bench_sleep_100k(c: &mut Criterion) {
     group.finish();
 }
 
+/// CPU time used by the calling thread, in ns.
+fn thread_cpu_ns() -> f64 {
+    #[repr(C)]
+    struct Timespec {
+        secs: i64,
+        nanos: i64,
+    }
+    unsafe extern "C" {
+        fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut ts = Timespec { secs: 0, nanos: 0 };
+    // SAFETY: `ts` is a valid, writable `struct timespec` (two 64-bit fields on 64-bit Linux)
+    // that outlives the call; the clock id is Linux's per-thread CPU clock.
+    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    ts.secs as f64 * 1e9 + ts.nanos as f64
+}
+
+/// CPU ns per timer of `INTERLEAVED_TIMERS` create + poll + drop with `t`.
+fn create_poll_drop_ns<T: Timers>(t: &T) -> f64 {
+    let waker = futures::task::noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    t.enter(|| {
+        let start = thread_cpu_ns();
+        for _ in 0..INTERLEAVED_TIMERS {
+            create_poll_drop(t, &mut cx);
+        }
+        (thread_cpu_ns() - start) / f64::from(INTERLEAVED_TIMERS)
+    })
+}
+
+/// Prints ours and tokio's create + poll + drop, measured in alternation.
+fn report_create_poll_drop_interleaved() {
+    let tokio = tokio_runtime();
+    let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..INTERLEAVED_ROUNDS {
+        let (a, b) = (create_poll_drop_ns(&Ours), create_poll_drop_ns(&tokio));
+        ours.push(a);
+        theirs.push(b);
+        ratios.push(a / b);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!();
+    println!(
+        "timers create + first poll + drop, interleaved ({INTERLEAVED_ROUNDS} rounds of \
+         {INTERLEAVED_TIMERS}): ours {:.1} ns, tokio {:.1} ns, median of per-round ours / tokio \
+         {:.2}x",
+        median(&mut ours),
+        median(&mut theirs),
+        median(&mut ratios)
+    );
+}
+
 /// Prints lateness percentiles for both workloads and memory per pending timer.
 fn report_lateness_and_memory(_: &mut Criterion) {
+    report_create_poll_drop_interleaved();
     let many = random_durations(MANY, Duration::from_millis(100), 0x2545_F491_4F6C_DD1D);
     // 1000 sleeps spread over 1 s: one per ms, each at a random point inside its ms.
     let spread: Vec<Duration> = random_durations(1_000, Duration::from_millis(1), 0x9E37_79B9)
