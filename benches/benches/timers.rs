@@ -11,6 +11,18 @@
 //!   below was seen done: the 100k sleeps of 0-100 ms, and 1000 sleeps spread over 1 s (one
 //!   per ms, at a random point of it). Each workload runs [`LATENESS_RUNS`] times per
 //!   implementation and the run with the median p99 is shown.
+//! * Lateness of sleeps in spawned tasks (printed table): the 100k sleeps of 0-100 ms, each
+//!   awaited in a task of its own, all spawned from the root future of the runtime's
+//!   `block_on` on one thread (ours: `Executor::block_on`; tokio: a current-thread runtime),
+//!   so fired timers must be handed to a thread that is busy running tasks. Runs are
+//!   interleaved, ours then tokio, [`LATENESS_RUNS`] rounds; medians of each percentile.
+//! * The percentiles of every lateness workload also go to `timers-lateness.csv` in cargo's
+//!   `target/tmp`, for the distribution chart of `cargo xtask bench`.
+//! * Create + first poll + drop, interleaved (printed table): ours and tokio alternate in
+//!   [`INTERLEAVED_ROUNDS`] rounds of [`INTERLEAVED_TIMERS`] timers; the median ns per timer
+//!   of each and their ratio. Timed by the thread's CPU clock, not the wall clock, so time
+//!   spent descheduled on a loaded machine does not count; alternating makes both see the
+//!   same caches and frequency.
 //! * Memory per pending timer (printed table): heap bytes per timer, the future's own box
 //!   included, counted by this binary's global allocator over [`MEMORY_TIMERS`] timers.
 //!
@@ -34,6 +46,10 @@ const CREATE_POLL_DROP: u64 = 1_000_000;
 const MANY: usize = 100_000;
 /// Runs of each lateness workload; the median run (by p99) is printed.
 const LATENESS_RUNS: usize = 3;
+/// Rounds of the interleaved create + poll + drop pass.
+const INTERLEAVED_ROUNDS: usize = 15;
+/// Timers per implementation per round of that pass.
+const INTERLEAVED_TIMERS: u32 = 200_000;
 /// Pending timers in the memory measurement.
 const MEMORY_TIMERS: usize = 100_000;
 
@@ -271,6 +287,62 @@ fn memory_per_timer<T: Timers>(t: &T) -> (f64, f64) {
     })
 }
 
+/// Ours: each sleep in a task of its own, spawned from the root of `Executor::block_on`.
+fn spawned_ours(offsets: &[Duration]) -> Vec<Duration> {
+    let ex = executor::Executor::new();
+    ex.block_on(async {
+        let start = Instant::now();
+        let handles: Vec<_> = offsets
+            .iter()
+            .map(|d| {
+                let deadline = start + *d;
+                executor::spawn(async move {
+                    timers::sleep_until(deadline).await;
+                    Instant::now().saturating_duration_since(deadline)
+                })
+            })
+            .collect();
+        let mut lateness = Vec::with_capacity(handles.len());
+        for handle in handles {
+            lateness.push(handle.await);
+        }
+        lateness
+    })
+}
+
+/// Tokio: the same shape on a current-thread runtime.
+fn spawned_tokio(offsets: &[Duration]) -> Vec<Duration> {
+    let rt = tokio_runtime().0;
+    rt.block_on(async {
+        let start = Instant::now();
+        let handles: Vec<_> = offsets
+            .iter()
+            .map(|d| {
+                let deadline = start + *d;
+                tokio::spawn(async move {
+                    tokio::time::sleep_until(deadline.into()).await;
+                    Instant::now().saturating_duration_since(deadline)
+                })
+            })
+            .collect();
+        let mut lateness = Vec::with_capacity(handles.len());
+        for handle in handles {
+            lateness.push(handle.await.expect("the task completes"));
+        }
+        lateness
+    })
+}
+
+/// The percentiles written to the CSV for the distribution chart.
+fn csv_rows(workload: &str, id: &str, sorted: &[Duration]) -> String {
+    (0..=100)
+        .map(|p| {
+            let late = percentile(sorted, f64::from(p) / 100.0);
+            format!("{workload},{id},{p},{:.1}\n", late.as_secs_f64() * 1e6)
+        })
+        .collect()
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
@@ -329,8 +401,66 @@ fn bench_sleep_100k(c: &mut Criterion) {
     group.finish();
 }
 
+/// CPU time used by the calling thread, in ns.
+fn thread_cpu_ns() -> f64 {
+    #[repr(C)]
+    struct Timespec {
+        secs: i64,
+        nanos: i64,
+    }
+    unsafe extern "C" {
+        fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut ts = Timespec { secs: 0, nanos: 0 };
+    // SAFETY: `ts` is a valid, writable `struct timespec` (two 64-bit fields on 64-bit Linux)
+    // that outlives the call; the clock id is Linux's per-thread CPU clock.
+    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    ts.secs as f64 * 1e9 + ts.nanos as f64
+}
+
+/// CPU ns per timer of `INTERLEAVED_TIMERS` create + poll + drop with `t`.
+fn create_poll_drop_ns<T: Timers>(t: &T) -> f64 {
+    let waker = futures::task::noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    t.enter(|| {
+        let start = thread_cpu_ns();
+        for _ in 0..INTERLEAVED_TIMERS {
+            create_poll_drop(t, &mut cx);
+        }
+        (thread_cpu_ns() - start) / f64::from(INTERLEAVED_TIMERS)
+    })
+}
+
+/// Prints ours and tokio's create + poll + drop, measured in alternation.
+fn report_create_poll_drop_interleaved() {
+    let tokio = tokio_runtime();
+    let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..INTERLEAVED_ROUNDS {
+        let (a, b) = (create_poll_drop_ns(&Ours), create_poll_drop_ns(&tokio));
+        ours.push(a);
+        theirs.push(b);
+        ratios.push(a / b);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!();
+    println!(
+        "timers create + first poll + drop, interleaved ({INTERLEAVED_ROUNDS} rounds of \
+         {INTERLEAVED_TIMERS}): ours {:.1} ns, tokio {:.1} ns, median of per-round ours / tokio \
+         {:.2}x",
+        median(&mut ours),
+        median(&mut theirs),
+        median(&mut ratios)
+    );
+}
+
 /// Prints lateness percentiles for both workloads and memory per pending timer.
 fn report_lateness_and_memory(_: &mut Criterion) {
+    report_create_poll_drop_interleaved();
     let many = random_durations(MANY, Duration::from_millis(100), 0x2545_F491_4F6C_DD1D);
     // 1000 sleeps spread over 1 s: one per ms, each at a random point inside its ms.
     let spread: Vec<Duration> = random_durations(1_000, Duration::from_millis(1), 0x9E37_79B9)
@@ -344,9 +474,13 @@ fn report_lateness_and_memory(_: &mut Criterion) {
         "| impl | 100k sleeps 0-100 ms p50 | p99 | max | 1000 sleeps over 1 s p50 | p99 | max |"
     );
     println!("|---|---|---|---|---|---|---|");
-    fn row<T: Timers>(t: &T, many: &[Duration], spread: &[Duration]) {
+    let mut csv = String::from("workload,implementation,percentile,micros\n");
+    fn row<T: Timers>(t: &T, many: &[Duration], spread: &[Duration], csv: &mut String) {
         let mut cells = Vec::new();
-        for offsets in [many, spread] {
+        for (offsets, workload) in [
+            (many, "100k sleeps of 0-100 ms, one task"),
+            (spread, "1000 sleeps over 1 s, one task"),
+        ] {
             // Three runs; the one with the median p99 is shown (the machine is shared).
             let mut runs: Vec<Vec<Duration>> = (0..LATENESS_RUNS)
                 .map(|_| {
@@ -357,6 +491,7 @@ fn report_lateness_and_memory(_: &mut Criterion) {
                 .collect();
             runs.sort_by_key(|late| percentile(late, 0.99));
             let late = &runs[runs.len() / 2];
+            csv.push_str(&csv_rows(workload, T::ID, late));
             cells.push(format!(
                 "{} | {} | {}",
                 micros(percentile(late, 0.5)),
@@ -366,7 +501,57 @@ fn report_lateness_and_memory(_: &mut Criterion) {
         }
         println!("| {} | {} | {} |", T::ID, cells[0], cells[1]);
     }
-    for_each_impl!(row, &many, &spread);
+    for_each_impl!(row, &many, &spread, &mut csv);
+
+    println!();
+    println!(
+        "timers lateness, 100k sleeps of 0-100 ms each in its own task spawned from the root \
+         of block_on, one thread (medians of {LATENESS_RUNS} interleaved rounds):"
+    );
+    println!("| impl | p50 | p90 | p99 | max | p99 / tokio's |");
+    println!("|---|---|---|---|---|---|");
+    let mut rounds: [Vec<Vec<Duration>>; 2] = [Vec::new(), Vec::new()];
+    for _ in 0..LATENESS_RUNS {
+        for (i, run) in [
+            spawned_ours as fn(&[Duration]) -> Vec<Duration>,
+            spawned_tokio,
+        ]
+        .iter()
+        .enumerate()
+        {
+            let mut late = run(&many);
+            late.sort_unstable();
+            rounds[i].push(late);
+        }
+    }
+    let median_at = |runs: &[Vec<Duration>], p: f64| {
+        let mut at: Vec<Duration> = runs.iter().map(|late| percentile(late, p)).collect();
+        at.sort_unstable();
+        at[at.len() / 2]
+    };
+    let tokio_p99 = median_at(&rounds[1], 0.99);
+    for (runs, id) in rounds.iter().zip(["ours", "tokio"]) {
+        let p99 = median_at(runs, 0.99);
+        println!(
+            "| {id} | {} | {} | {} | {} | {:.2}x |",
+            micros(median_at(runs, 0.5)),
+            micros(median_at(runs, 0.9)),
+            micros(p99),
+            micros(median_at(runs, 1.0)),
+            p99.as_secs_f64() / tokio_p99.as_secs_f64()
+        );
+        let mut median_run = runs.clone();
+        median_run.sort_by_key(|late| percentile(late, 0.99));
+        csv.push_str(&csv_rows(
+            "100k sleeps of 0-100 ms, a task each",
+            id,
+            &median_run[median_run.len() / 2],
+        ));
+    }
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("timers-lateness.csv");
+    if let Err(e) = std::fs::write(&path, csv) {
+        eprintln!("cannot write {}: {e}", path.display());
+    }
 
     println!();
     println!(

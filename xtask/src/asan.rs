@@ -9,8 +9,8 @@
 //! says so and exits successfully, as a skipped check. The trybuild compile-fail test is
 //! skipped: its expected compiler messages are those of the pinned stable toolchain.
 //!
-//! Self-contained: `run` takes the arguments after `asan` (extra arguments are passed to the
-//! test binaries, e.g. a test name filter) and returns the process exit code.
+//! [`run`] takes the arguments after `asan` (passed to the test binaries, e.g. a test name
+//! filter) and returns the process exit code.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;

@@ -1,4 +1,6 @@
-//! Command-line parsing for `cargo xtask`, by hand: two commands, a handful of flags.
+//! Command-line parsing for `cargo xtask`, by hand: every command and its flags are parsed
+//! here, into one [`Command`]. A new command is a variant, a `match` arm in [`parse`] and a
+//! line in [`USAGE`].
 
 use std::path::PathBuf;
 
@@ -9,18 +11,19 @@ pub const USAGE: &str = "\
 usage: cargo xtask verify [--quick] [--only <id>] [--json <file>] [--specs <dir>]
        cargo xtask bench [--suite <block_on|executor|timers>] [--report-only] [-- <criterion args>]
        cargo xtask leaks
-       cargo xtask asan
+       cargo xtask asan [<test filter>...]
 
 verify   run every lesson exercise against our crates and check it against its spec
          --quick        durations scaled by 0.1 (for CI)
          --only <id>    one exercise (5.3), a prefix (5) or a spec (lesson-05)
          --json <file>  also write the rows as JSON
          --specs <dir>  read the specs from another directory (default: xtask/specs)
-bench    cargo bench -p benches, then target/bench-report/{report.md,ratios.svg}
+bench    cargo bench -p benches, then target/bench-report/{report.md,ratios.svg,lateness.svg}
          --suite <name> one suite; any other argument goes to criterion
 leaks    run benches/examples/leak_scenarios under valgrind memcheck; fail on any byte
          definitely or indirectly lost
-asan     run the workspace's tests under AddressSanitizer (cargo +nightly; skipped without it)";
+asan     run the workspace's tests under AddressSanitizer (cargo +nightly; skipped without it);
+         arguments go to the test binaries";
 
 /// A parsed command line.
 #[derive(Debug, Clone)]
@@ -29,6 +32,11 @@ pub enum Command {
     Verify(verify::Options),
     /// `cargo xtask bench`.
     Bench(bench::Options),
+    /// `cargo xtask leaks`: the leak scenarios under valgrind. Takes no arguments.
+    Leaks,
+    /// `cargo xtask asan`: the tests under AddressSanitizer; the arguments go to the test
+    /// binaries (a name filter, say).
+    Asan(Vec<String>),
     /// `--help`.
     Help,
 }
@@ -84,6 +92,11 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
             }
             Ok(Command::Bench(opts))
         }
+        "leaks" => match it.next() {
+            None => Ok(Command::Leaks),
+            Some(arg) => Err(format!("leaks takes no arguments (got `{arg}`)")),
+        },
+        "asan" => Ok(Command::Asan(it.cloned().collect())),
         "-h" | "--help" | "help" => Ok(Command::Help),
         other => Err(format!("unknown command `{other}`")),
     }
@@ -123,5 +136,19 @@ mod tests {
         };
         assert_eq!(o.suite.as_deref(), Some("timers"));
         assert_eq!(o.extra, ["--quick", "--sample-size", "10"]);
+    }
+
+    #[test]
+    fn leaks_and_asan_are_parsed_here_too() {
+        assert!(matches!(parse(&args("leaks")), Ok(Command::Leaks)));
+        assert!(
+            parse(&args("leaks --all"))
+                .unwrap_err()
+                .contains("no arguments")
+        );
+        let Command::Asan(rest) = parse(&args("asan cell::")).unwrap() else {
+            panic!("not asan")
+        };
+        assert_eq!(rest, ["cell::"]);
     }
 }

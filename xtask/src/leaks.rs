@@ -6,8 +6,7 @@
 //! the program cannot free. Anything the runtime allocated for a task, a waker or a timer and
 //! then forgot shows up as definitely or indirectly lost.
 //!
-//! Self-contained: `run` takes the arguments after `leaks` (none are accepted) and returns the
-//! process exit code.
+//! [`run`] returns the process exit code.
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
@@ -25,11 +24,7 @@ struct LeakSummary {
 }
 
 /// Runs `cargo xtask leaks`.
-pub fn run(args: &[String]) -> ExitCode {
-    if let Some(arg) = args.first() {
-        eprintln!("cargo xtask leaks takes no arguments (got `{arg}`)");
-        return ExitCode::from(2);
-    }
+pub fn run() -> ExitCode {
     match leaks() {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,

@@ -2,7 +2,7 @@
 //!
 //! * `cargo xtask verify [--quick] [--only <id>] [--json <file>]` runs every lesson exercise
 //!   against our crates and checks what it measured against the lesson's spec
-//!   (`xtask/specs/*.toml`): an aligned table of PASS/FAIL/SKIP rows, one summary line, exit
+//!   (`xtask/specs/*.toml`): an aligned table of PASS/FAIL rows, one summary line, exit
 //!   status 1 if any row failed.
 //! * `cargo xtask bench [--suite <name>] [--report-only] [-- <criterion args>]` runs the
 //!   side-by-side benchmarks and writes a report of our medians against the peers'.
@@ -13,13 +13,12 @@
 //! ```
 //! use xtask::runners::{Ctx, broken::BusyBlockOn, lesson05::ex1_block_on};
 //! use xtask::verify::{check::Status, judge_exercise};
-//! use xtask::runners::Outcome;
 //!
 //! let spec = xtask::spec::load_dir(&xtask::spec::default_dir()).unwrap();
 //! let ex = spec.iter().flat_map(|s| &s.exercises).find(|e| e.id == "5.1").unwrap();
 //! let ctx = Ctx::new(&ex.id, ex.params.clone(), 1.0);
 //! let measured = ex1_block_on::measure(&BusyBlockOn, &ctx);
-//! let rows = judge_exercise(ex, Ok(Outcome::Measured(measured)), 1.0);
+//! let rows = judge_exercise(ex, Ok(measured), 1.0);
 //! let polls = rows.iter().find(|r| r.what.starts_with("polls")).unwrap();
 //! assert_eq!(polls.status, Status::Fail); // a busy loop polls far more than count + 1
 //! ```

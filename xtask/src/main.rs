@@ -11,12 +11,6 @@ mod leaks;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    // Self-contained commands (see their modules): `cargo xtask leaks`, `cargo xtask asan`.
-    match args.first().map(String::as_str) {
-        Some("leaks") => return leaks::run(&args[1..]),
-        Some("asan") => return asan::run(&args[1..]),
-        _ => {}
-    }
     let command = match cli::parse(&args) {
         Ok(c) => c,
         Err(e) => {
@@ -31,6 +25,8 @@ fn main() -> ExitCode {
         }
         Command::Verify(opts) => run_verify(&opts),
         Command::Bench(opts) => xtask::bench::run(&opts).map(|()| true),
+        Command::Leaks => return leaks::run(),
+        Command::Asan(args) => return asan::run(&args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

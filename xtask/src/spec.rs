@@ -7,6 +7,10 @@
 //! Invariants enforced by [`load_dir`]: exercise ids are unique across all specs, every
 //! exercise has at least one check, and every check has exactly one rule.
 //!
+//! A check also names, in `proved_by`, the deliberately broken implementation (in
+//! [`crate::runners::broken`]) that turns it FAIL: the proof that a PASS on that row means
+//! something. `xtask/tests/broken.rs` runs every named one against its row.
+//!
 //! ```toml
 //! id = "lesson-05"
 //! title = "Lesson 5: a minimal executor"
@@ -23,6 +27,7 @@
 //! measure = "elapsed"
 //! after_s = 2.0          # scaled by --quick
 //! late_ms = 50           # never scaled
+//! proved_by = "PeriodicBlockOn"
 //! ```
 
 use std::fmt;
@@ -83,6 +88,8 @@ pub struct Check {
     pub measure: String,
     /// The rule.
     pub rule: Rule,
+    /// The broken implementation that makes this check FAIL (see [`crate::runners::broken`]).
+    pub proved_by: Option<String>,
 }
 
 /// How a measurement is judged.
@@ -144,6 +151,7 @@ struct RawCheck {
     max_ms: Option<f64>,
     after_s: Option<f64>,
     late_ms: Option<f64>,
+    proved_by: Option<String>,
 }
 
 impl TryFrom<RawCheck> for Check {
@@ -167,6 +175,7 @@ impl TryFrom<RawCheck> for Check {
             what: raw.what,
             measure: raw.measure,
             rule,
+            proved_by: raw.proved_by,
         })
     }
 }

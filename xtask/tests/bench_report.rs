@@ -51,7 +51,8 @@ fn the_report_has_a_row_per_workload_with_ratios() {
     assert_eq!(spawn.ratio_to("async-executor"), Some(0.5));
 
     let dir = out_dir("report");
-    let md = write_report(&fixture(), &dir, "Measured today on a test box.").unwrap();
+    let lateness = fixture().with_file_name("lateness");
+    let md = write_report(&fixture(), &lateness, &dir, "Measured today on a test box.").unwrap();
     assert!(md.starts_with("Measured today on a test box."));
     // Ratios to the fastest peer: 2/3, 1.25 and 1.5/1.2 = 1.25; geometric mean 1.014.
     assert!(md.contains("Faster than the fastest peer in 1 of 3 workloads; geometric mean of ours / fastest peer: 1.01×."), "{md}");
@@ -77,12 +78,27 @@ fn the_report_has_a_row_per_workload_with_ratios() {
 
     let svg = std::fs::read_to_string(dir.join("ratios.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
-    assert_eq!(svg.matches("<rect x=").count(), 3, "one bar per workload");
-    assert!(svg.contains("stroke-dasharray"), "the 1.0 line");
+    let bars = svg.matches("<rect").count() - 1; // less the white background
+    assert_eq!(bars, 3, "one bar per workload");
+    assert!(svg.contains("<polyline"), "the 1.0 line");
     assert!(svg.contains("0.67× vs pollster") && svg.contains("1.25× vs tokio"));
     assert!(
-        svg.contains("#2e7d32") && svg.contains("#c62828"),
+        svg.contains("#2E7D32") && svg.contains("#C62828"),
         "faster green, slower red"
+    );
+
+    // The second chart: the timers' lateness distributions, one line per implementation.
+    assert!(md.contains("](lateness.svg)"), "{md}");
+    let svg = std::fs::read_to_string(dir.join("lateness.svg")).unwrap();
+    assert!(svg.contains("timer lateness: 100k sleeps of 0-100 ms"));
+    assert!(
+        svg.contains("ours") && svg.contains("tokio"),
+        "a legend entry each"
+    );
+    assert_eq!(
+        svg.matches("stroke-width=\"2\"").count(),
+        4,
+        "a line and a legend mark each"
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -91,7 +107,7 @@ fn the_report_has_a_row_per_workload_with_ratios() {
 fn an_empty_criterion_directory_is_an_error() {
     let dir = out_dir("empty");
     std::fs::create_dir_all(&dir).unwrap();
-    let err = write_report(&dir, &dir.join("out"), "ctx").unwrap_err();
+    let err = write_report(&dir, &dir, &dir.join("out"), "ctx").unwrap_err();
     assert!(err.contains("no criterion results"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -20,7 +20,14 @@
 //! * **Nesting works.** A `block_on` inside a future driven by `block_on` gets its own parker,
 //!   so it can neither deadlock nor steal the outer call's wake-up.
 //! * **Panics pass through.** A panic in the future unwinds to the caller; the thread's parkers
-//!   stay usable (at worst a leftover token costs the next call one extra poll).
+//!   stay usable.
+//! * **Spurious polls, and their bound.** Calls at one depth share that depth's parker, so a
+//!   waker a future kept after its call returned (or a wake that arrived just as a call
+//!   completed, or a call that unwound) still unparks it: each such wake costs the call then
+//!   running at that depth at most one extra poll, and wakes that come while it is not
+//!   parked coalesce into one. There is no bound on how many stale wakes a kept waker makes,
+//!   so there is none on the extra polls; as everywhere in Rust, a future must treat a poll
+//!   as a hint, never as proof that what it waits for has happened.
 //!
 //! # Where it sits
 //!

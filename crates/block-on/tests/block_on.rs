@@ -220,3 +220,49 @@ fn a_panic_reaches_the_caller_and_the_thread_stays_usable() {
     }));
     assert_eq!(value, 9);
 }
+
+/// How many times the stale waker is woken during the later call.
+const STALE_WAKES: usize = 3;
+
+#[test]
+fn a_kept_waker_costs_a_later_call_at_most_one_poll_per_wake() {
+    within(Duration::from_secs(60), || {
+        // Call 1 keeps its waker after it returns.
+        let mut kept: Option<Waker> = None;
+        block_on(poll_fn(|cx| {
+            kept = Some(cx.waker().clone());
+            Poll::Ready(())
+        }));
+        let stale = kept.expect("kept");
+
+        // Call 2, at the same depth, shares the parker: each wake of the stale waker can
+        // unpark it once. It completes when `done` is set and its own waker woken.
+        let polls = Arc::new(AtomicUsize::new(0));
+        let done = Arc::new(AtomicBool::new(false));
+        let mut started = false;
+        let (p, d) = (polls.clone(), done.clone());
+        block_on(poll_fn(move |cx| {
+            p.fetch_add(1, Ordering::SeqCst);
+            if d.load(Ordering::SeqCst) {
+                return Poll::Ready(());
+            }
+            if !std::mem::replace(&mut started, true) {
+                let (stale, own, d) = (stale.clone(), cx.waker().clone(), d.clone());
+                thread::spawn(move || {
+                    for _ in 0..STALE_WAKES {
+                        thread::sleep(Duration::from_millis(20));
+                        stale.wake_by_ref();
+                    }
+                    thread::sleep(Duration::from_millis(20));
+                    d.store(true, Ordering::SeqCst);
+                    own.wake();
+                });
+            }
+            Poll::Pending
+        }));
+        // One poll to start, one after the real wake, and one at most per stale wake (the
+        // first stale wake comes after the first poll, so at least one shows).
+        let extra = polls.load(Ordering::SeqCst) - 2;
+        assert!((1..=STALE_WAKES).contains(&extra), "{extra} extra polls");
+    });
+}

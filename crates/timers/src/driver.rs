@@ -10,25 +10,47 @@
 //! is due, wakes the wakers (after the wheel work, with nothing shared held), and parks until
 //! the earliest exact deadline, or without a timeout if no timer is pending.
 //!
-//! A timer dropped before the driver took its insert just takes the insert back out of its own
-//! thread's batch (it is the batch's last op in the common create, poll, drop pattern): the
-//! driver never hears of it, and the memory is freed on the thread that allocated it.
-//!
 //! `target` says when the parked driver will next look at the batches: the ns deadline of its
 //! park, `u64::MAX` for an untimed park, or [`AWAKE`] while it runs (or once an unpark is on its
-//! way). A producer unparks it only if its new deadline is earlier than `target`, or, to bound
-//! the memory held by queued ops, on every [`BACKLOG`]-th op a thread pushes. The swap to
-//! [`AWAKE`] makes sure only one producer pays for the unpark. While ops keep arriving, the
-//! driver parks for at most [`LINGER`] so that most producers need not unpark it at all; after
-//! one round without ops it goes back to parking until the earliest deadline (or for good).
+//! way). A producer unparks the driver only if its op is due before `target` (an insert: its
+//! deadline; a cancel: [`LINGER`] from now). The swap to [`AWAKE`] makes sure only one producer
+//! pays for the unpark.
 //!
-//! No lost wake-up: the driver stores `target` and then looks at every batch once more before
-//! it parks; a producer appends and then reads `target`. Both put a `SeqCst` fence between the
-//! two, and each batch's lock orders the append and the look, so one side sees the other.
+//! # Invariants
+//!
+//! 1. **No lost wake-up.** The driver stores `target` and then locks every batch once more to
+//!    look for ops before it parks. A producer appends its op and reads `target` under its
+//!    batch's lock. If the driver's look locks that batch after the producer, it sees the op
+//!    and does not park; if before, the producer's lock comes after the driver's unlock, so
+//!    the producer reads the new `target` and unparks it if its op is due earlier. (The
+//!    shared queue has no lock: there both sides put a `SeqCst` fence between their write
+//!    and their read.)
+//! 2. **No op is lost.** A batch leaves the registry only once its thread has exited (the
+//!    registry holds its last clone), and the driver takes its remaining ops then.
+//! 3. **Bounded memory.** A cancelled timer's entry is freed within about [`LINGER`]: the
+//!    cancel asks for that. Queued inserts are bounded too: every [`BACKLOG`]-th op of a
+//!    thread unparks the driver whatever its deadline. The driver's scratch vectors shrink
+//!    after a burst ([`KEEP_CAPACITY`]).
+//! 4. **The driver runs no user code outside `catch_unwind`**, and never drops a waker (see
+//!    [`crate::entry`]); if it dies anyway, timer operations panic rather than hang.
+//!
+//! # Performance
+//!
+//! Each of these is kept for the benchmark (`benches/benches/timers.rs`) it serves:
+//!
+//! * **Per-thread batches** instead of one shared queue, and **taking an insert back** from
+//!   its own batch when a timer is dropped before the driver saw it: `create_poll_drop`
+//!   (create, poll once, drop) costs one uncontended lock per op and never reaches the
+//!   driver thread.
+//! * **[`LINGER`]**: after a round that handled ops the driver looks again within 1 ms even if
+//!   nothing is due, so that while timers keep coming (`sleep_100k`, the lateness workloads)
+//!   a producer whose deadline is further off need not unpark it.
+//! * **Tight timer slack** (below): the 1000-sleeps-over-1-s lateness workload, whose p50
+//!   would otherwise carry the kernel's default 50 µs.
 
-use std::cell::{Cell, OnceCell};
+use std::cell::OnceCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicU64, Ordering, fence};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering, fence};
 use std::sync::{Arc, OnceLock};
 use std::task::Waker;
 use std::time::{Duration, Instant};
@@ -44,6 +66,10 @@ use crate::wheel::Wheel;
 const AWAKE: u64 = 0;
 /// Each thread unparks the driver on every `BACKLOG`-th op it pushes, whatever the deadline.
 const BACKLOG: u32 = 4096;
+/// The driver's scratch vectors (wakers to wake, batches taken) are freed after a round that
+/// grew them past this many items, so a burst does not pin its memory for good; below it,
+/// they are kept to save an allocation per round.
+const KEEP_CAPACITY: usize = 4096;
 /// After a round that handled ops, the driver looks at the queue again within this many ns
 /// even if no timer is due, so that while timers keep coming, a producer whose deadline is
 /// further off than that does not have to unpark it. One idle round later it parks as planned.
@@ -52,12 +78,23 @@ const LINGER: u64 = 1_000_000;
 pub(crate) enum Op {
     Insert(Arc<Entry>),
     Cancel(Arc<Entry>),
+    /// Makes the driver thread panic: how the tests reach the dead-driver path, which no
+    /// user code can (see [`spawn`]).
+    #[cfg(test)]
+    Crash,
 }
 
 /// One thread's ops, waiting for the driver.
 #[derive(Default)]
 struct Batch {
-    ops: Mutex<Vec<Op>>,
+    pending: Mutex<Pending>,
+}
+
+#[derive(Default)]
+struct Pending {
+    ops: Vec<Op>,
+    /// Ops this thread has pushed, modulo [`BACKLOG`].
+    pushed: u32,
 }
 
 pub(crate) struct Driver {
@@ -68,13 +105,22 @@ pub(crate) struct Driver {
     target: AtomicU64,
     unparker: Unparker,
     epoch: Instant,
+    /// [`ALIVE`], or why no driver thread serves this driver any more.
+    health: AtomicU8,
 }
+
+/// `health`: the driver thread runs.
+const ALIVE: u8 = 0;
+/// `health`: a panic escaped the driver thread's loop (a bug of ours: user code runs only
+/// under `catch_unwind`), and the thread has ended.
+const PANICKED: u8 = 1;
+/// `health`: this process is a child forked from one whose driver was running; `fork()`
+/// copies only the forking thread, so the child has no driver thread.
+const FORKED: u8 = 2;
 
 static DRIVER: OnceLock<Driver> = OnceLock::new();
 
 thread_local! {
-    /// Ops pushed by this thread, modulo `BACKLOG`.
-    static PUSHED: Cell<u32> = const { Cell::new(0) };
     /// This thread's batch, also listed in `Driver::batches`.
     static BATCH: OnceCell<Arc<Batch>> = const { OnceCell::new() };
 }
@@ -83,30 +129,69 @@ thread_local! {
 ///
 /// # Panics
 ///
-/// Panics if the driver thread cannot be spawned.
+/// Panics if the driver thread cannot be spawned, or if it is gone: a panic escaped it (a bug
+/// in this crate), or this process was forked from one whose driver was running. A timer
+/// operation then fails loudly instead of hanging for ever.
 pub(crate) fn driver() -> &'static Driver {
-    if let Some(driver) = DRIVER.get() {
-        return driver;
+    match DRIVER.get() {
+        Some(driver) => driver.alive(),
+        None => start_global().alive(),
     }
+}
+
+#[cold]
+fn start_global() -> &'static Driver {
     DRIVER.get_or_init(|| {
         let parker = Parker::new();
-        let driver = Driver {
-            batches: Mutex::new(Vec::new()),
-            queue: SegQueue::new(),
-            target: AtomicU64::new(AWAKE),
-            unparker: parker.unparker(),
-            epoch: Instant::now(),
-        };
-        std::thread::Builder::new()
-            .name("timers-driver".into())
-            .spawn(move || {
-                tighten_timer_slack();
-                DRIVER.wait().run(parker)
-            })
-            .unwrap_or_else(|e| panic!("timers: cannot start the timer driver thread: {e}"));
+        let driver = Driver::new(&parker);
+        spawn(|| DRIVER.wait(), parker);
+        after_fork_in_child(mark_forked);
         driver
     })
 }
+
+/// Starts the driver thread for the driver `get` returns (called on that thread).
+fn spawn(get: impl FnOnce() -> &'static Driver + Send + 'static, parker: Parker) {
+    std::thread::Builder::new()
+        .name("timers-driver".into())
+        .spawn(move || {
+            tighten_timer_slack();
+            let driver = get();
+            // The loop runs user code only under `catch_unwind`; should a panic of ours
+            // escape it anyway, every later timer operation says so instead of hanging.
+            if catch_unwind(AssertUnwindSafe(|| driver.run(parker))).is_err() {
+                driver.health.store(PANICKED, Ordering::Relaxed);
+            }
+        })
+        .unwrap_or_else(|e| panic!("timers: cannot start the timer driver thread: {e}"));
+}
+
+/// Runs in a forked child (see [`after_fork_in_child`]): the driver thread was not copied.
+extern "C" fn mark_forked() {
+    if let Some(driver) = DRIVER.get() {
+        driver.health.store(FORKED, Ordering::Relaxed);
+    }
+}
+
+/// Registers `child` to run in the child process after every `fork()`.
+#[cfg(unix)]
+fn after_fork_in_child(child: extern "C" fn()) {
+    use std::ffi::c_int;
+    type Handler = Option<unsafe extern "C" fn()>;
+    unsafe extern "C" {
+        fn pthread_atfork(prepare: Handler, parent: Handler, child: Handler) -> c_int;
+    }
+    // SAFETY: `pthread_atfork` stores the three function pointers; `child` is a plain
+    // `extern "C"` function that only does an atomic store on a `'static` (async-signal-safe,
+    // as a forked child of a multi-threaded process requires). On failure (ENOMEM) the child
+    // just is not marked, as before; nothing else depends on the result.
+    unsafe {
+        pthread_atfork(None, None, Some(child));
+    }
+}
+
+#[cfg(not(unix))]
+fn after_fork_in_child(_: extern "C" fn()) {}
 
 /// Asks Linux to end the driver's timed parks on time: by default a sleeping thread's timeout
 /// may be stretched by up to 50 µs (the "timer slack") to batch wake-ups, and every timer in
@@ -130,6 +215,41 @@ fn tighten_timer_slack() {
 fn tighten_timer_slack() {}
 
 impl Driver {
+    fn new(parker: &Parker) -> Driver {
+        Driver {
+            batches: Mutex::new(Vec::new()),
+            queue: SegQueue::new(),
+            target: AtomicU64::new(AWAKE),
+            unparker: parker.unparker(),
+            epoch: Instant::now(),
+            health: AtomicU8::new(ALIVE),
+        }
+    }
+
+    /// `self`, if its thread still runs; else the panic documented on [`driver`].
+    #[inline]
+    fn alive(&self) -> &Driver {
+        if self.health.load(Ordering::Relaxed) != ALIVE {
+            self.gone();
+        }
+        self
+    }
+
+    #[cold]
+    fn gone(&self) -> ! {
+        match self.health.load(Ordering::Relaxed) {
+            FORKED => panic!(
+                "timers: this process was forked from one whose timer driver was running, and \
+                 fork() does not copy that thread; timers cannot be used in the child (call \
+                 exec, or use timers only after forking)"
+            ),
+            _ => panic!(
+                "timers: the timer driver thread has died (a panic escaped it; please report \
+                 this bug); no timer in this process can fire any more"
+            ),
+        }
+    }
+
     /// `instant` as ns since the epoch: 0 if before it, `u64::MAX` if more than 584 years after.
     pub(crate) fn ns(&self, instant: Instant) -> u64 {
         let d = instant.saturating_duration_since(self.epoch);
@@ -145,27 +265,42 @@ impl Driver {
     /// Hands `op` to the driver, unparking it if `deadline` (ns) beats its plan.
     pub(crate) fn submit(&self, op: Op, deadline: u64) {
         let mut op = Some(op);
-        let _ = BATCH.try_with(|batch| {
+        // `target` is read under the batch's lock: see "No lost wake-up" in the module docs.
+        let seen = BATCH.try_with(|batch| {
             let batch = batch.get_or_init(|| self.new_batch());
-            batch.ops.lock().extend(op.take());
+            let mut pending = batch.pending.lock();
+            pending.ops.extend(op.take());
+            pending.pushed += 1;
+            let backlog = pending.pushed == BACKLOG;
+            if backlog {
+                pending.pushed = 0;
+            }
+            (self.target.load(Ordering::Relaxed), backlog)
         });
-        if let Some(op) = op {
-            self.queue.push(op);
-        }
-        fence(Ordering::SeqCst);
-        let target = self.target.load(Ordering::Relaxed);
-        let backlog = PUSHED
-            .try_with(|n| {
-                let pushed = n.get() + 1;
-                n.set(pushed % BACKLOG);
-                pushed == BACKLOG
-            })
-            .unwrap_or(true);
+        let (target, backlog) = match (seen, op) {
+            (Ok(seen), None) => seen,
+            // No thread-locals any more (this thread is being torn down): the shared queue.
+            (_, Some(op)) => {
+                self.queue.push(op);
+                fence(Ordering::SeqCst);
+                (self.target.load(Ordering::Relaxed), true)
+            }
+            (Err(_), None) => unreachable!("the op was pushed only if the closure ran"),
+        };
         if (deadline < target || (backlog && target != AWAKE))
             && self.target.swap(AWAKE, Ordering::AcqRel) != AWAKE
         {
             self.unparker.unpark();
         }
+    }
+
+    /// Hands the driver a cancel op for `entry`, which its wheel holds. The driver is asked
+    /// to look within [`LINGER`], so the entry's memory is freed within about a millisecond
+    /// even when no timer is due for an hour; a burst of cancels costs one unpark, not one
+    /// each (while the driver lingers, its `target` is already that close).
+    pub(crate) fn cancel(&self, entry: Arc<Entry>) {
+        let soon = self.ns(Instant::now()).saturating_add(LINGER);
+        self.submit(Op::Cancel(entry), soon);
     }
 
     /// Takes back the insert of `entry` if it is still the last op of this thread's batch.
@@ -176,7 +311,7 @@ impl Driver {
                 let Some(batch) = batch.get() else {
                     return false;
                 };
-                let mut ops = batch.ops.lock();
+                let ops = &mut batch.pending.lock().ops;
                 let last = matches!(ops.last(), Some(Op::Insert(e)) if Arc::ptr_eq(e, entry));
                 // The popped clone is dropped under the lock; the caller still holds the entry,
                 // so that frees nothing and runs no user code.
@@ -199,7 +334,7 @@ impl Driver {
                 .batches
                 .lock()
                 .iter()
-                .any(|batch| !batch.ops.lock().is_empty())
+                .any(|batch| !batch.pending.lock().ops.is_empty())
     }
 
     fn run(&self, parker: Parker) -> ! {
@@ -217,7 +352,7 @@ impl Driver {
                 // the thread that cancels it.)
                 let _ = catch_unwind(AssertUnwindSafe(|| waker.wake()));
             }
-            if wake.capacity() > 4096 {
+            if wake.capacity() > KEEP_CAPACITY {
                 wake = Vec::new();
             }
             wheel.shrink(|entry, key| entry.key.store(key, Ordering::Relaxed));
@@ -260,13 +395,27 @@ impl Driver {
         {
             let mut batches = self.batches.lock();
             for batch in batches.iter() {
-                let mut ops = batch.ops.lock();
+                let ops = &mut batch.pending.lock().ops;
                 if !ops.is_empty() {
-                    taken.push(std::mem::take(&mut *ops));
+                    taken.push(std::mem::take(ops));
                 }
             }
-            // A batch only we hold belongs to a thread that has exited, and is empty now.
-            batches.retain(|batch| Arc::strong_count(batch) > 1);
+            // A batch only we hold belongs to a thread that has exited. That thread may have
+            // pushed after the swap above and then exited: take those ops too, or an insert
+            // would never fire and a cancel would keep its entry until the deadline. With
+            // its last clone dropped (a release decrement, paired with the fence), no one
+            // can push to it again.
+            batches.retain(|batch| {
+                if Arc::strong_count(batch) > 1 {
+                    return true;
+                }
+                fence(Ordering::Acquire);
+                let ops = &mut batch.pending.lock().ops;
+                if !ops.is_empty() {
+                    taken.push(std::mem::take(ops));
+                }
+                false
+            });
         }
         for ops in taken.drain(..) {
             handled += ops.len();
@@ -274,7 +423,7 @@ impl Driver {
                 apply(op, wheel, now, wake);
             }
         }
-        if taken.capacity() > 64 {
+        if taken.capacity() > KEEP_CAPACITY {
             *taken = Vec::new();
         }
         handled
@@ -302,5 +451,46 @@ fn apply(op: Op, wheel: &mut Wheel<Arc<Entry>>, now: u64, wake: &mut Vec<Waker>)
                 wheel.remove(key);
             }
         }
+        #[cfg(test)]
+        Op::Crash => panic!("the driver was told to crash"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dead_driver_makes_the_next_timer_operation_panic_clearly() {
+        // A driver of its own, fed from a thread of its own (a thread's batch belongs to the
+        // first driver it submits to), so the process-wide driver is untouched.
+        std::thread::spawn(|| {
+            let parker = Parker::new();
+            let driver: &'static Driver = Box::leak(Box::new(Driver::new(&parker)));
+            spawn(move || driver, parker);
+            assert!(std::ptr::eq(driver.alive(), driver));
+            driver.submit(Op::Crash, 0);
+            // A liveness guard, not a speed bound.
+            let give_up = Instant::now() + Duration::from_secs(30);
+            while driver.health.load(Ordering::Relaxed) == ALIVE {
+                assert!(Instant::now() < give_up, "the driver did not crash");
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let panic = catch_unwind(AssertUnwindSafe(|| {
+                driver.alive().health.load(Ordering::Relaxed)
+            }))
+            .expect_err("a dead driver panics");
+            let message = panic
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+                .expect("a text message");
+            assert!(
+                message.contains("timer driver thread has died"),
+                "{message}"
+            );
+        })
+        .join()
+        .expect("the test thread itself does not panic");
     }
 }

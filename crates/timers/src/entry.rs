@@ -18,6 +18,11 @@
 //!   cancel op, so the wheel entry is removed (and its memory freed) before the deadline.
 //! * `FIRED`: the driver has taken the waker and woken it. Terminal until a reset.
 //!
+//! The driver never drops a waker, which is user code that may panic: it wakes the one it
+//! takes on firing under `catch_unwind`, and the slot is empty whenever it lets go of an
+//! entry (a cancelling future takes the waker out before it marks the entry `CANCELLED`; a
+//! future that registers as the entry fires takes its waker back).
+//!
 //! The driver makes its moves with compare-and-swap, the future with a swap, so exactly one
 //! side wins each race. No lost wake-up: the driver stores `FIRED` before it takes the waker out
 //! of the slot, and the future checks `state` again after registering its waker; the slot's
@@ -60,12 +65,20 @@ impl Entry {
     }
 
     /// For the future: is the timer done? If not, make sure `waker` is the one woken.
+    ///
+    /// A waker registered just as the driver fired is taken back out here, on the future's
+    /// thread: the slot of a `FIRED` entry ends up empty, so wherever its last clone is
+    /// dropped (perhaps on the driver thread) no waker, no user code, is dropped with it.
     pub(crate) fn poll_fired(&self, waker: &Waker) -> bool {
         if self.state() == FIRED {
             return true;
         }
         self.waker.register(waker);
-        self.state() == FIRED
+        if self.state() == FIRED {
+            drop(self.waker.take());
+            return true;
+        }
+        false
     }
 
     /// For the driver: moves a popped insert op's entry into the wheel's care.

@@ -34,6 +34,12 @@
 //!   memory, long before its deadline. One dropped before the driver took its registration
 //!   (create, poll once, drop) is simply taken back out of its thread's batch.
 //!
+//! * **A driver that does not die quietly.** User code (a waker's `wake` or `drop`) runs on
+//!   the driver only under `catch_unwind`. Should the driver thread die anyway (a bug), or in
+//!   a child made by `fork()` without `exec` (which has no copy of the driver thread), the
+//!   next timer operation panics with a message saying so rather than hanging. Timers are
+//!   not fork-safe: use them in the child only after `exec`.
+//!
 //! # Where it sits
 //!
 //! ```text

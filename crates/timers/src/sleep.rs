@@ -195,7 +195,7 @@ fn withdraw(entry: Arc<Entry>) {
     // which may be the driver thread.
     drop(entry.waker.take());
     if entry.cancel() {
-        driver.submit(Op::Cancel(entry), u64::MAX);
+        driver.cancel(entry);
     }
 }
 

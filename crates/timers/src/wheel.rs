@@ -27,6 +27,10 @@
 //!   deadline. [`Wheel::poll`] fires an entry only once `now >= deadline`, and returns either
 //!   the exact earliest deadline (the next level-0 slot) or the start of a higher-level slot
 //!   that must be split up first; neither is ever later than the earliest deadline.
+//! * `overflow_min` is at most the earliest deadline in the overflow list (a lower bound:
+//!   removals leave it as it is). The overflow list is walked only once that bound is due,
+//!   and the walk makes it exact again, so a driver round costs nothing per far-future timer
+//!   (`sleep(Duration::MAX)` lands there) and a stale bound costs one early wake-up.
 //! * Free slab entries form a list through `next`; `live` counts the occupied ones.
 
 /// Ticks are `2^TICK_SHIFT` nanoseconds.
@@ -65,9 +69,15 @@ pub(crate) struct Wheel<T> {
     scratch: Vec<(u64, u32)>,
     heads: [[u32; SLOTS]; LEVELS],
     overflow: u32,
+    /// A lower bound on the overflow list's deadlines (`u64::MAX` if none was added since
+    /// the last walk).
+    overflow_min: u64,
     entries: Vec<Entry<T>>,
     free: u32,
     live: usize,
+    /// Overflow entries visited by walks, for the tests.
+    #[cfg(test)]
+    overflow_visits: usize,
 }
 
 impl<T> Wheel<T> {
@@ -79,9 +89,12 @@ impl<T> Wheel<T> {
             scratch: Vec::new(),
             heads: [[NIL; SLOTS]; LEVELS],
             overflow: NIL,
+            overflow_min: u64::MAX,
             entries: Vec::new(),
             free: NIL,
             live: 0,
+            #[cfg(test)]
+            overflow_visits: 0,
         }
     }
 
@@ -208,6 +221,7 @@ impl<T> Wheel<T> {
         self.sorted = 0;
         self.heads = [[NIL; SLOTS]; LEVELS];
         self.overflow = NIL;
+        self.overflow_min = u64::MAX;
         self.free = NIL;
         self.live = 0;
         self.entries.reserve_exact(live);
@@ -242,33 +256,30 @@ impl<T> Wheel<T> {
 
     /// The levels are empty: bring overflow entries in once the earliest is due. Returns what
     /// [`poll`](Wheel::poll) should return, or `None` if entries moved in and it must go on.
+    ///
+    /// O(1) until `overflow_min` is due; then one walk re-places every overflow entry (those
+    /// now within the levels' span move in) and makes `overflow_min` exact again.
     fn poll_overflow(&mut self, now: u64, now_tick: u64) -> Option<Option<u64>> {
         if self.overflow == NIL {
             self.elapsed = now_tick;
             return Some(None);
         }
-        let earliest = self.min_deadline(self.overflow);
-        if earliest > now {
-            return Some(Some(earliest));
+        if self.overflow_min > now {
+            return Some(Some(self.overflow_min));
         }
         self.elapsed = now_tick;
+        self.overflow_min = u64::MAX;
         let mut key = std::mem::replace(&mut self.overflow, NIL);
         while key != NIL {
+            #[cfg(test)]
+            {
+                self.overflow_visits += 1;
+            }
             let next = self.entries[key as usize].next;
             self.link(key);
             key = next;
         }
         None
-    }
-
-    fn min_deadline(&self, mut key: u32) -> u64 {
-        let mut earliest = u64::MAX;
-        while key != NIL {
-            let entry = &self.entries[key as usize];
-            earliest = earliest.min(entry.deadline);
-            key = entry.next;
-        }
-        earliest
     }
 
     /// Sorts level-0 `slot` by deadline, unless it already is.
@@ -358,7 +369,9 @@ impl<T> Wheel<T> {
         entry.prev = NIL;
         entry.next = head;
         entry.place = place;
-        if place != OVERFLOW {
+        if place == OVERFLOW {
+            self.overflow_min = self.overflow_min.min(entry.deadline);
+        } else {
             self.occupied[place as usize / SLOTS] |= 1 << (place as usize % SLOTS);
         }
     }
@@ -516,6 +529,36 @@ mod tests {
         assert_eq!(fired(&mut wheel, MS), (vec![3], Some(years)));
         assert_eq!(fired(&mut wheel, years), (vec![2], Some(u64::MAX)));
         assert_eq!(fired(&mut wheel, u64::MAX), (vec![1], None));
+    }
+
+    #[test]
+    fn far_future_timers_cost_nothing_per_round() {
+        let mut wheel = Wheel::new();
+        for i in 0..10_000u64 {
+            wheel.insert(u64::MAX - i, i);
+        }
+        let near = wheel.insert(500 * MS, 10_000);
+        // A thousand driver rounds over the next second: the far timers are not walked.
+        for round in 1..=1_000u64 {
+            let (out, next) = fired(&mut wheel, round * MS);
+            assert_eq!(out, if round == 500 { vec![10_000] } else { vec![] });
+            assert!(next.is_some_and(|n| n > round * MS));
+        }
+        assert!(wheel.get(near).is_none());
+        assert_eq!(wheel.overflow_visits, 0);
+        // Removing the earliest leaves a stale bound: one early walk, then exact again.
+        let earliest = wheel.insert(u64::MAX - 20_000, 0);
+        wheel.remove(earliest);
+        assert_eq!(
+            fired(&mut wheel, 2_000 * MS),
+            (vec![], Some(u64::MAX - 20_000))
+        );
+        assert_eq!(
+            fired(&mut wheel, u64::MAX - 20_000),
+            (vec![], Some(u64::MAX - 9_999))
+        );
+        assert_eq!(wheel.overflow_visits, 10_000);
+        assert_eq!(wheel.len(), 10_000);
     }
 
     #[test]

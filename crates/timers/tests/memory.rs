@@ -90,6 +90,39 @@ fn a_million_timers_polled_once_and_dropped_leave_no_memory_behind() {
     drop(timers);
     wait_for_baseline(baseline, "dropping a million registered timers");
 
+    // 3. A few registered timers dropped while the driver parks towards a far deadline (the
+    //    keeper's) are freed within a driver round, without one wake-up per cancel: on a
+    //    fresh thread, so its op count is far from the backlog that would wake the driver.
+    std::thread::spawn(|| {
+        const FEW: usize = 1_000;
+        let waker = wakers::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut timers: Vec<timers::Sleep> = (0..FEW)
+            .map(|_| timers::sleep(Duration::from_secs(3_600)))
+            .collect();
+        for timer in &mut timers {
+            assert!(Pin::new(timer).poll(&mut cx).is_pending());
+        }
+        block_on::block_on(timers::sleep(Duration::from_millis(1)));
+        // Let the driver finish its round and park towards the keeper's deadline.
+        std::thread::sleep(Duration::from_millis(50));
+        let before = live();
+        timers.clear(); // drops every timer, keeps the vector's own memory
+        // Each timer's entry holds at least its deadline, state, key and waker slot.
+        let freed = (FEW * 32) as isize;
+        let give_up = Instant::now() + Duration::from_secs(30);
+        while live() > before - freed {
+            assert!(
+                Instant::now() < give_up,
+                "{} bytes of {FEW} cancelled timers still live 30 s later",
+                live() - (before - freed)
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    })
+    .join()
+    .expect("no panic");
+
     // The driver still works, and the keeper is still pending.
     block_on::block_on(timers::sleep(Duration::from_millis(2)));
     assert!(Pin::new(&mut keeper).poll(&mut cx).is_pending());

@@ -2,12 +2,15 @@
 //!
 //! Runs `cargo bench -p benches` (one suite with `--suite`, extra arguments passed to
 //! criterion), reads every result under `<target>/criterion`, and writes
-//! `<target>/bench-report/report.md` and `<target>/bench-report/ratios.svg`. The report
-//! covers every result criterion holds, so running one suite keeps the others' last figures.
+//! `<target>/bench-report/report.md` and `<target>/bench-report/ratios.svg`, plus
+//! `lateness.svg` when the timers suite has left its lateness distributions in
+//! `<target>/tmp` (see [`lateness`]). The report covers every result criterion holds, so
+//! running one suite keeps the others' last figures.
 
+pub mod charts;
 pub mod criterion;
+pub mod lateness;
 pub mod report;
-pub mod svg;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -58,6 +61,7 @@ pub fn run(opts: &Options) -> Result<(), String> {
     let target = target_dir();
     let table = write_report(
         &target.join("criterion"),
+        &target.join("tmp"),
         &target.join("bench-report"),
         &context(),
     )?;
@@ -66,9 +70,15 @@ pub fn run(opts: &Options) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads the criterion results under `criterion_dir` and writes `report.md` and
-/// `ratios.svg` into `out_dir`; returns the Markdown.
-pub fn write_report(criterion_dir: &Path, out_dir: &Path, context: &str) -> Result<String, String> {
+/// Reads the criterion results under `criterion_dir` (and the lateness distributions in
+/// `lateness_dir`, if there) and writes `report.md`, `ratios.svg` and `lateness.svg` into
+/// `out_dir`; returns the Markdown.
+pub fn write_report(
+    criterion_dir: &Path,
+    lateness_dir: &Path,
+    out_dir: &Path,
+    context: &str,
+) -> Result<String, String> {
     let samples = criterion::read_dir(criterion_dir)?;
     if samples.is_empty() {
         return Err(format!(
@@ -77,18 +87,23 @@ pub fn write_report(criterion_dir: &Path, out_dir: &Path, context: &str) -> Resu
         ));
     }
     let workloads = report::workloads(&samples);
-    let md = report::markdown(&workloads, context);
-    let svg = svg::ratios_svg(
+    let mut md = report::markdown(&workloads, context);
+    let ratios = charts::ratios_svg(
         &workloads,
         "ours / fastest peer (median; below 1.0 = we are faster)",
-    );
+    )?;
     std::fs::create_dir_all(out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
     let write = |name: &str, text: &str| {
         let path = out_dir.join(name);
         std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
     };
+    write("ratios.svg", &ratios)?;
+    md.push_str("\n![ours / fastest peer per workload](ratios.svg)\n");
+    if let Some(curves) = lateness::read(lateness_dir)? {
+        write("lateness.svg", &charts::lateness_svg(&curves)?)?;
+        md.push_str("\n![timer lateness distributions](lateness.svg)\n");
+    }
     write("report.md", &md)?;
-    write("ratios.svg", &svg)?;
     Ok(md)
 }
 

@@ -1,16 +1,17 @@
 //! Runners: the code that performs an exercise and measures it.
 //!
 //! A runner is a plain function from a [`Ctx`] (the exercise's parameters, already scaled
-//! for `--quick`) to an [`Outcome`]. It never judges: the spec's checks do. Runners are found
+//! for `--quick`) to the [`Measurements`] it took. It never judges: the spec's checks do. Runners are found
 //! by the key a spec's `runner` field names, in [`registry`]; adding a lesson means adding a
 //! spec file and registering its runners here.
 //!
 //! The measuring code of each exercise is generic over the implementation it drives
-//! ([`BlockOn`], [`Spawner`]), so tests can hand it a deliberately broken implementation
+//! ([`BlockOn`], [`Spawner`], [`Join`]), so tests can hand it a deliberately broken implementation
 //! ([`broken`]) and see the rows turn FAIL.
 
 pub mod broken;
 pub mod countdown;
+pub mod counted;
 pub mod lesson05;
 pub mod ours;
 pub mod responsibilities;
@@ -22,17 +23,8 @@ use std::time::Duration;
 
 use crate::measure::Measurements;
 
-/// What a runner reports.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    /// The exercise ran; here is what it measured.
-    Measured(Measurements),
-    /// The exercise cannot run yet; the reason is printed in a SKIP row.
-    Skipped(String),
-}
-
 /// A runner: performs one exercise and reports what it measured.
-pub type Runner = fn(&Ctx) -> Outcome;
+pub type Runner = fn(&Ctx) -> Measurements;
 
 /// Every runner, by the key specs use.
 pub fn registry() -> BTreeMap<&'static str, Runner> {
@@ -69,6 +61,15 @@ pub trait Spawner {
     fn spawn_task(&self, task: Task);
     /// Drives every spawned task on this thread until all have completed.
     fn run(&self);
+}
+
+/// The awaiting side's future for a task's output, as a [`Join`] hands it out.
+pub type Joined = Pin<Box<dyn Future<Output = i64> + Send + 'static>>;
+
+/// How the awaiting side waits on a task's [`executor::JoinHandle`] (lesson 5, exercise 5).
+pub trait Join: Send + Sync {
+    /// A future that resolves to the task's output.
+    fn join(&self, handle: executor::JoinHandle<i64>) -> Joined;
 }
 
 /// An exercise's parameters, with `--quick` scaling applied to durations.

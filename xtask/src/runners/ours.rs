@@ -1,11 +1,8 @@
 //! Our crates behind the runners' traits.
-//!
-//! A runner whose crate does not export the contract's names yet reports a SKIP row with
-//! [`not_built`] instead of measuring anything.
 
 use std::future::Future;
 
-use super::{BlockOn, Spawner, Task};
+use super::{BlockOn, Join, Joined, Spawner, Task};
 
 /// `block_on::block_on`, the lesson's exercise 1.
 #[derive(Debug, Clone, Copy, Default)]
@@ -32,12 +29,17 @@ impl Spawner for OurExecutor {
     }
 }
 
+/// Our `JoinHandle`, awaited as it is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OurJoin;
+
+impl Join for OurJoin {
+    fn join(&self, handle: executor::JoinHandle<i64>) -> Joined {
+        Box::pin(handle)
+    }
+}
+
 /// The lesson's `DelayFuture`, from `timers`.
 pub fn delay(d: std::time::Duration, message: String) -> timers::DelayFuture {
     timers::DelayFuture::new(d, message)
-}
-
-/// The SKIP reason for a runner whose crate is not built yet.
-pub fn not_built(krate: &str) -> super::Outcome {
-    super::Outcome::Skipped(format!("crate `{krate}` not built yet"))
 }

@@ -11,11 +11,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::task::{Context, Poll, Waker};
+use std::time::Instant;
 
 use wakers::WakerSlot;
 
 use crate::measure::{Measurements, Value};
-use crate::runners::{Ctx, Outcome, Spawner, ours};
+use crate::runners::{Ctx, Spawner, ours};
 
 /// How many times a helper task yields while waiting for something before giving up.
 pub const PATIENCE: usize = 10_000;
@@ -52,11 +53,14 @@ async fn yield_until(cond: impl Fn() -> bool) {
 
 /// A task whose waker nobody calls is not polled again, however busy the executor is.
 ///
-/// Task `idle` registers its waker and returns `Pending`; task `busy` waits for that, yields
-/// `yields` times, records how often `idle` was polled meanwhile (`polls_while_unwoken`,
-/// expected 1), then wakes it once (`polls_total`, expected 2).
+/// Task `idle` registers its waker and returns `Pending`; task `busy` waits for that, then
+/// yields at least `yields` times and for at least `watch_ms`, records how often `idle` was
+/// polled meanwhile (`polls_while_unwoken`, expected 1), then wakes it once (`polls_total`,
+/// expected 2). Every yield is one scheduler turn, so an executor that re-polls idle tasks
+/// "just in case" shows up if it does so at least once per `yields` turns or per `watch_ms`.
 pub fn measure_poll_only_when_woken<S: Spawner>(imp: &S, ctx: &Ctx) -> Measurements {
     let yields = ctx.int("yields");
+    let watch = ctx.millis("watch_ms");
     let slot = Arc::new(WakerSlot::new());
     let polls = Arc::new(AtomicI64::new(0));
     let seen = Arc::new(AtomicI64::new(-1));
@@ -72,15 +76,18 @@ pub fn measure_poll_only_when_woken<S: Spawner>(imp: &S, ctx: &Ctx) -> Measureme
     let (p, s2) = (polls.clone(), seen.clone());
     imp.spawn_task(Box::pin(async move {
         yield_until(|| p.load(Ordering::SeqCst) >= 1).await;
-        for _ in 0..yields {
+        let start = Instant::now();
+        let mut turns = 0;
+        while turns < yields || start.elapsed() < watch {
             yield_now().await;
+            turns += 1;
         }
         s2.store(p.load(Ordering::SeqCst), Ordering::SeqCst);
         slot.wake();
     }));
     imp.run();
     let mut m = Measurements::new();
-    let note = format!("while another task yielded {yields} times");
+    let note = format!("while another task yielded ≥ {yields} times for ≥ {watch:?}");
     m.set_noted(
         "polls_while_unwoken",
         Value::Int(seen.load(Ordering::SeqCst)),
@@ -152,17 +159,11 @@ pub fn measure_one_poll_per_wake_batch<S: Spawner>(imp: &S, ctx: &Ctx) -> Measur
 }
 
 /// The registry entry for [`measure_poll_only_when_woken`] on our executor.
-pub fn run_poll_only_when_woken(ctx: &Ctx) -> Outcome {
-    Outcome::Measured(measure_poll_only_when_woken(
-        &ours::OurExecutor::default(),
-        ctx,
-    ))
+pub fn run_poll_only_when_woken(ctx: &Ctx) -> Measurements {
+    measure_poll_only_when_woken(&ours::OurExecutor::default(), ctx)
 }
 
 /// The registry entry for [`measure_one_poll_per_wake_batch`] on our executor.
-pub fn run_one_poll_per_wake_batch(ctx: &Ctx) -> Outcome {
-    Outcome::Measured(measure_one_poll_per_wake_batch(
-        &ours::OurExecutor::default(),
-        ctx,
-    ))
+pub fn run_one_poll_per_wake_batch(ctx: &Ctx) -> Measurements {
+    measure_one_poll_per_wake_batch(&ours::OurExecutor::default(), ctx)
 }

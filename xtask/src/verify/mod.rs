@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::runners::{self, Ctx, Outcome, Runner};
+use crate::measure::Measurements;
+use crate::runners::{self, Ctx, Runner};
 use crate::spec::{self, Exercise, Spec};
 use check::{Row, Status};
 
@@ -56,14 +57,10 @@ impl Report {
 
     /// The one-line summary printed after the table.
     pub fn summary(&self) -> String {
-        let (pass, fail, skip) = (
-            self.count(Status::Pass),
-            self.count(Status::Fail),
-            self.count(Status::Skip),
-        );
+        let (pass, fail) = (self.count(Status::Pass), self.count(Status::Fail));
         let verdict = if fail == 0 { "ok" } else { "FAILED" };
         format!(
-            "verify {verdict}: {pass} passed, {fail} failed, {skip} skipped, {} checks in {:.1} s ({} mode)",
+            "verify {verdict}: {pass} passed, {fail} failed, {} checks in {:.1} s ({} mode)",
             self.rows.len(),
             self.seconds,
             self.mode
@@ -155,7 +152,11 @@ pub fn run_exercise(ex: &Exercise, runner: Runner, scale: f64) -> Vec<Row> {
 }
 
 /// Turns a runner's outcome (or the reason it has none) into the exercise's rows.
-pub fn judge_exercise(ex: &Exercise, outcome: Result<Outcome, String>, scale: f64) -> Vec<Row> {
+pub fn judge_exercise(
+    ex: &Exercise,
+    outcome: Result<Measurements, String>,
+    scale: f64,
+) -> Vec<Row> {
     let row = |what: &str, expected: String, measured: String, status| Row {
         exercise: ex.id.clone(),
         what: what.to_owned(),
@@ -164,15 +165,7 @@ pub fn judge_exercise(ex: &Exercise, outcome: Result<Outcome, String>, scale: f6
         status,
     };
     match outcome {
-        Ok(Outcome::Skipped(reason)) => {
-            vec![row(
-                &ex.title,
-                format!("{} checks", ex.checks.len()),
-                reason,
-                Status::Skip,
-            )]
-        }
-        Ok(Outcome::Measured(m)) => ex
+        Ok(m) => ex
             .checks
             .iter()
             .map(|c| {
@@ -242,10 +235,10 @@ mod tests {
 
     #[test]
     fn a_measured_runner_is_judged_per_check() {
-        fn three(_: &Ctx) -> Outcome {
+        fn three(_: &Ctx) -> Measurements {
             let mut m = Measurements::new();
             m.set("n", Value::Int(3));
-            Outcome::Measured(m)
+            m
         }
         let rows = run_exercise(&exercise(5.0), three, 1.0);
         assert_eq!(rows.len(), 1);
@@ -254,7 +247,7 @@ mod tests {
 
     #[test]
     fn a_panicking_runner_fails_with_its_message() {
-        fn boom(_: &Ctx) -> Outcome {
+        fn boom(_: &Ctx) -> Measurements {
             panic!("kaboom")
         }
         let rows = run_exercise(&exercise(5.0), boom, 1.0);
@@ -264,28 +257,15 @@ mod tests {
 
     #[test]
     fn a_hanging_runner_fails_after_its_timeout() {
-        fn hang(_: &Ctx) -> Outcome {
+        fn hang(_: &Ctx) -> Measurements {
             std::thread::sleep(Duration::from_secs(30));
-            Outcome::Skipped("unreachable".into())
+            Measurements::new()
         }
         let start = Instant::now();
         let rows = run_exercise(&exercise(0.1), hang, 1.0);
         assert!(start.elapsed() < Duration::from_secs(10));
         assert_eq!(rows[0].status, Status::Fail);
         assert!(rows[0].measured.contains("timed out"));
-    }
-
-    #[test]
-    fn a_skipped_runner_is_one_skip_row() {
-        fn later(_: &Ctx) -> Outcome {
-            Outcome::Skipped("crate not built yet".into())
-        }
-        let rows = run_exercise(&exercise(1.0), later, 1.0);
-        assert_eq!(rows.len(), 1);
-        assert_eq!(
-            (rows[0].status, rows[0].measured.as_str()),
-            (Status::Skip, "crate not built yet")
-        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::check::{Row, Status};
 
 const HEADERS: [&str; 5] = ["Exercise", "Checked", "Expected", "Measured", "Result"];
 
-/// Renders `rows` as an aligned table; with `color`, the verdicts are green, red or yellow.
+/// Renders `rows` as an aligned table; with `color`, the verdicts are green or red.
 ///
 /// ```
 /// use xtask::verify::check::{Row, Status};
@@ -78,7 +78,6 @@ fn paint(status: Status, color: bool) -> String {
     let code = match status {
         Status::Pass => "32",
         Status::Fail => "1;31",
-        Status::Skip => "33",
     };
     format!("\x1b[{code}m{label}\x1b[0m")
 }

@@ -8,19 +8,25 @@
 //! Measures: `completion_order` (labels are the counts), `longest_streak` (with the poll
 //! sequence as a note), `polls` (total).
 
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+
 use crate::measure::{Measurements, Value};
 use crate::runners::countdown::{CountdownFuture, Trace, WakeMode};
-use crate::runners::{Ctx, Outcome, Spawner, ours};
+use crate::runners::{Ctx, Spawner, ours};
 
 /// Spawns one countdown per entry of the `counts` parameter on `imp`, then runs it.
 pub fn measure<S: Spawner>(imp: &S, ctx: &Ctx) -> Measurements {
     let trace = Trace::new();
     for count in ctx.ints("counts") {
         let count = u64::try_from(count).expect("counts are not negative");
-        let future = CountdownFuture::new(&count.to_string(), count, WakeMode::Immediately, &trace);
-        imp.spawn_task(Box::pin(async move {
-            future.await;
-        }));
+        let mut future =
+            CountdownFuture::new(&count.to_string(), count, WakeMode::Immediately, &trace);
+        // Forwarded by hand rather than `.await`ed: an executor that polls a completed task
+        // again then shows as an extra poll in the trace instead of an `async` block's panic.
+        imp.spawn_task(Box::pin(poll_fn(move |cx| {
+            Pin::new(&mut future).poll(cx).map(drop)
+        })));
     }
     imp.run();
     let mut m = Measurements::new();
@@ -36,6 +42,6 @@ pub fn measure<S: Spawner>(imp: &S, ctx: &Ctx) -> Measurements {
 }
 
 /// The registry entry: exercise 2 on `executor::Executor`.
-pub fn run(ctx: &Ctx) -> Outcome {
-    Outcome::Measured(measure(&ours::OurExecutor::default(), ctx))
+pub fn run(ctx: &Ctx) -> Measurements {
+    measure(&ours::OurExecutor::default(), ctx)
 }

@@ -4,14 +4,16 @@
 //! process must spend almost no CPU meanwhile: proof that the thread slept rather than
 //! polled.
 //!
-//! Measures: `output`, `elapsed`, `process_cpu` (every thread of the process, timer threads
-//! included, during the call).
+//! Measures: `output`, `elapsed`, `polls` (of the delay: a correct `block_on` polls it once to
+//! register and once after its one wake-up), `process_cpu` (every thread of the process,
+//! timer threads included, during the call).
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 use crate::measure::{CpuScope, Measurements, Value, cpu_during};
-use crate::runners::{BlockOn, Ctx, Outcome, ours};
+use crate::runners::counted::Counted;
+use crate::runners::{BlockOn, Ctx, ours};
 
 /// Blocks on `delay(delay_ms, message)` with `imp`. Parameters: `delay_ms`, `message`.
 pub fn measure<B, D>(imp: &B, delay: impl FnOnce(Duration, String) -> D, ctx: &Ctx) -> Measurements
@@ -19,18 +21,19 @@ where
     B: BlockOn,
     D: Future<Output = String>,
 {
-    let future = delay(ctx.millis("delay_ms"), ctx.text("message"));
+    let (future, polls) = Counted::new(delay(ctx.millis("delay_ms"), ctx.text("message")));
     let start = Instant::now();
     let (output, cpu) = cpu_during(CpuScope::Process, || imp.block_on(future));
     let elapsed = start.elapsed();
     let mut m = Measurements::new();
     m.set("output", Value::Text(output));
     m.set("elapsed", Value::Duration(elapsed));
+    m.set("polls", Value::Int(polls.get()));
     m.set("process_cpu", Value::Duration(cpu));
     m
 }
 
 /// The registry entry: exercise 3 on `block_on` and `timers::DelayFuture`.
-pub fn run(ctx: &Ctx) -> Outcome {
-    Outcome::Measured(measure(&ours::OurBlockOn, ours::delay, ctx))
+pub fn run(ctx: &Ctx) -> Measurements {
+    measure(&ours::OurBlockOn, ours::delay, ctx)
 }
