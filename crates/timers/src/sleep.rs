@@ -195,8 +195,9 @@ impl Sleep {
 /// marks it cancelled and, if the driver's wheel holds it, sends a cancel op.
 fn withdraw(entry: Arc<Entry>) {
     let state = entry.state();
-    if state == FIRED {
+    if state == FIRED || state == IDLE {
         // Done: the driver has taken the waker and let go of the entry (or is about to).
+        // Or never registered (reset and not polled since): nobody else has seen it.
         return;
     }
     if crate::hooks::clock().is_some_and(|clock| clock.cancel(&entry)) {
