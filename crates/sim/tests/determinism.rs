@@ -64,7 +64,7 @@ fn tasks_still_alive_when_the_sim_is_dropped_are_cancelled() {
     });
     assert!(!handle.is_finished());
     drop(sim);
-    let err = block_on::block_on(handle.try_join()).unwrap_err();
+    let err = futures::executor::block_on(handle.try_join()).unwrap_err();
     assert!(err.is_cancelled());
 }
 

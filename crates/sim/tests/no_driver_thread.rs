@@ -47,6 +47,6 @@ fn every_timer_type_runs_without_the_driver_thread() {
     let names = thread_names();
     assert!(!names.iter().any(|n| n == "timers-driver"), "{names:?}");
     // The check can fail: a real timer starts the driver.
-    block_on::block_on(timers::sleep(Duration::from_millis(1)));
+    futures::executor::block_on(timers::sleep(Duration::from_millis(1)));
     assert!(thread_names().iter().any(|n| n == "timers-driver"));
 }
