@@ -77,4 +77,4 @@ mod sim;
 mod trace;
 
 pub use check::{SEED_VAR, check};
-pub use sim::{Builder, Sim, Strategy};
+pub use sim::{Builder, Entered, Sim, Strategy};

@@ -256,6 +256,30 @@ impl Sim {
         }
     }
 
+    /// Makes this simulator current on this thread until the guard drops, without running
+    /// anything: `timers::now()` reads its virtual clock, timers made and polled meanwhile
+    /// register with it, and `executor::spawn` queues tasks on it (they run in the next
+    /// [`block_on`](Sim::block_on)). Useful to measure virtual time around a `block_on`, or to
+    /// set things up before it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let sim = sim::Builder::new().build();
+    /// let _entered = sim.enter();
+    /// let start = timers::now();
+    /// let task = executor::spawn(timers::sleep(Duration::from_secs(5)));
+    /// sim.block_on(task);
+    /// assert_eq!(timers::now() - start, Duration::from_secs(5));
+    /// ```
+    pub fn enter(&self) -> Entered<'_> {
+        Entered {
+            _clock: self.inner.clock.enter(),
+            _spawns: hooks::enter(self.inner.clone()),
+            _sim: PhantomData,
+        }
+    }
+
     /// Virtual time since [`Builder::build`].
     ///
     /// ```
@@ -306,6 +330,27 @@ impl Sim {
     /// ```
     pub fn steps(&self) -> u64 {
         self.inner.state.borrow().step
+    }
+}
+
+/// Keeps a [`Sim`] current on its thread; see [`Sim::enter`].
+///
+/// ```
+/// let sim = sim::Builder::new().build();
+/// let entered = sim.enter();
+/// assert_eq!(timers::now() - timers::now(), std::time::Duration::ZERO); // time stands still
+/// drop(entered);
+/// ```
+#[must_use = "the simulator is left as soon as the guard drops"]
+pub struct Entered<'a> {
+    _clock: timers::hooks::ClockGuard,
+    _spawns: hooks::SimulatorGuard,
+    _sim: PhantomData<&'a Sim>,
+}
+
+impl fmt::Debug for Entered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Entered").finish_non_exhaustive()
     }
 }
 
