@@ -8,13 +8,15 @@ use crate::{bench, spec, verify};
 
 /// The usage text.
 pub const USAGE: &str = "\
-usage: cargo xtask verify [--quick] [--only <id>] [--json <file>] [--specs <dir>]
+usage: cargo xtask verify [--quick] [--sim] [--only <id>] [--json <file>] [--specs <dir>]
        cargo xtask bench [--suite <block_on|executor|timers>] [--report-only] [-- <criterion args>]
        cargo xtask leaks
        cargo xtask asan [<test filter>...]
 
 verify   run every lesson exercise against our crates and check it against its spec
          --quick        durations scaled by 0.1 (for CI)
+         --sim          run the exercises that can be simulated (5.2-5.4) under the sim
+                        crate, on virtual time; the real-thread ones as usual
          --only <id>    one exercise (5.3), a prefix (5) or a spec (lesson-05)
          --json <file>  also write the rows as JSON
          --specs <dir>  read the specs from another directory (default: xtask/specs)
@@ -66,10 +68,12 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
                 only: None,
                 json: None,
                 specs_dir: spec::default_dir(),
+                sim: false,
             };
             while let Some(arg) = it.next() {
                 match arg.as_str() {
                     "--quick" => opts.quick = true,
+                    "--sim" => opts.sim = true,
                     "--only" => opts.only = Some(value(&mut it, "--only")?),
                     "--json" => opts.json = Some(PathBuf::from(value(&mut it, "--json")?)),
                     "--specs" => opts.specs_dir = PathBuf::from(value(&mut it, "--specs")?),
@@ -112,11 +116,12 @@ mod tests {
 
     #[test]
     fn verify_flags() {
-        let Command::Verify(o) = parse(&args("verify --quick --only 5.3 --json out.json")).unwrap()
+        let Command::Verify(o) =
+            parse(&args("verify --quick --sim --only 5.3 --json out.json")).unwrap()
         else {
             panic!("not verify")
         };
-        assert!(o.quick);
+        assert!(o.quick && o.sim);
         assert_eq!(o.only.as_deref(), Some("5.3"));
         assert_eq!(o.json, Some(PathBuf::from("out.json")));
         assert!(

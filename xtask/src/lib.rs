@@ -1,9 +1,10 @@
 //! Project automation for the workspace, run as `cargo xtask <command>`.
 //!
-//! * `cargo xtask verify [--quick] [--only <id>] [--json <file>]` runs every lesson exercise
-//!   against our crates and checks what it measured against the lesson's spec
+//! * `cargo xtask verify [--quick] [--sim] [--only <id>] [--json <file>]` runs every lesson
+//!   exercise against our crates and checks what it measured against the lesson's spec
 //!   (`xtask/specs/*.toml`): an aligned table of PASS/FAIL rows, one summary line, exit
-//!   status 1 if any row failed.
+//!   status 1 if any row failed. `--sim` runs the exercises that can be simulated under the
+//!   `sim` crate's simulator, on virtual time (see [`runners::sim`]).
 //! * `cargo xtask bench [--suite <name>] [--report-only] [-- <criterion args>]` runs the
 //!   side-by-side benchmarks and writes a report of our medians against the peers'.
 //!
@@ -25,8 +26,8 @@
 //!
 //! # Where it sits
 //!
-//! On top of everything: it depends on `wakers`, `block-on`, `executor` and `timers`, and
-//! nothing depends on it.
+//! On top of everything: it depends on `wakers`, `block-on`, `executor`, `timers` and `sim`,
+//! and nothing depends on it.
 
 pub mod bench;
 pub mod cli;

@@ -104,7 +104,9 @@ impl Drop for Enter {
 ///
 /// Works anywhere inside [`Executor::run`](crate::Executor::run),
 /// [`Executor::block_on`](crate::Executor::block_on) (including the future given to it), on an
-/// executor's worker threads, and inside a [`LocalExecutor`](crate::LocalExecutor).
+/// executor's worker threads, and inside a [`LocalExecutor`](crate::LocalExecutor). On a thread
+/// where a simulator is entered ([`sim::enter`](crate::sim::enter)), the task goes to the
+/// simulator instead.
 ///
 /// # Panics
 ///
@@ -128,6 +130,9 @@ where
     F::Output: Send + 'static,
 {
     let options = join_handle::Builder::new();
+    if let Some(sim) = crate::sim::simulator() {
+        return crate::sim::spawn(&*sim, future, options);
+    }
     CURRENT.with(|c| match &*c.borrow() {
         Some(current) => current.shared.spawn(future, options),
         None => panic!(
@@ -138,7 +143,7 @@ where
 }
 
 /// Spawns a `!Send` task onto the [`LocalExecutor`](crate::LocalExecutor) driving the current
-/// code.
+/// code, or onto the simulator entered on this thread ([`sim::enter`](crate::sim::enter)).
 ///
 /// # Panics
 ///
@@ -163,6 +168,9 @@ where
     F::Output: 'static,
 {
     let options = join_handle::Builder::new();
+    if let Some(sim) = crate::sim::simulator() {
+        return crate::sim::spawn_local(&*sim, future, options);
+    }
     CURRENT.with(|c| match &*c.borrow() {
         Some(current) if current.shared.owner == Some(std::thread::current().id()) => {
             current.shared.spawn_local(future, options)

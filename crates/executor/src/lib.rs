@@ -110,6 +110,7 @@ mod local;
 mod registry;
 mod runner;
 mod shared;
+pub mod sim;
 mod sleepers;
 mod sync;
 mod task_local;

@@ -55,7 +55,7 @@ pub fn interval(period: Duration) -> Interval {
         !period.is_zero(),
         "timers::interval: the period must be non-zero, got Duration::ZERO"
     );
-    interval_at(Instant::now(), period)
+    interval_at(crate::now(), period)
 }
 
 /// Returns an interval whose first tick is at `start` and later ticks every `period`.
@@ -189,7 +189,7 @@ impl Interval {
             return Poll::Pending;
         }
         let tick = self.sleep.deadline();
-        let next = next_tick(tick, self.period, Instant::now(), self.missed);
+        let next = next_tick(tick, self.period, crate::now(), self.missed);
         self.sleep.reset(next);
         Poll::Ready(tick)
     }
@@ -240,7 +240,7 @@ impl Interval {
     /// assert!(before.elapsed() >= Duration::from_millis(9));
     /// ```
     pub fn reset(&mut self) {
-        self.sleep.reset(add_or_far(Instant::now(), self.period));
+        self.sleep.reset(add_or_far(crate::now(), self.period));
     }
 }
 

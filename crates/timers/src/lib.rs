@@ -33,6 +33,10 @@
 //! * **Cancel on drop.** Dropping a pending timer removes it from the wheel and frees its
 //!   memory, long before its deadline. One dropped before the driver took its registration
 //!   (create, poll once, drop) is simply taken back out of its thread's batch.
+//! * **Virtual time for simulators.** [`now`] is the clock every timer reads. On a thread where
+//!   a simulator has entered a [`hooks::VirtualClock`], `now` is that clock's virtual time and
+//!   waiting timers register with it instead of the driver (which then never starts); outside
+//!   one, this costs one relaxed load.
 //!
 //! * **A driver that does not die quietly.** User code (a waker's `wake` or `drop`) runs on
 //!   the driver only under `catch_unwind`. Should the driver thread die anyway (a bug), or in
@@ -56,12 +60,14 @@
 mod delay;
 mod driver;
 mod entry;
+pub mod hooks;
 mod interval;
 mod sleep;
 mod timeout;
 mod wheel;
 
 pub use delay::DelayFuture;
+pub use hooks::now;
 pub use interval::{Interval, MissedTickBehavior, interval, interval_at};
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{Elapsed, Timeout, timeout, timeout_at};

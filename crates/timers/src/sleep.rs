@@ -4,7 +4,7 @@
 //!
 //! * A `Sleep` allocates at most one [`Entry`], on its first poll that finds the deadline still
 //!   ahead, and reuses it across [`Sleep::reset`] when the driver no longer holds it.
-//! * It completes only once `Instant::now() >= deadline`: either its own check on poll, or the
+//! * It completes only once [`now()`](crate::now) `>= deadline`: either its own check on poll, or the
 //!   driver's, which compares exact nanoseconds.
 //! * A first poll (or the first after a reset) that finds the deadline passed completes at
 //!   once, without the driver. Exception, to save a clock read (the largest single cost of a
@@ -54,7 +54,7 @@ pub(crate) fn add_or_far(start: Instant, d: Duration) -> Instant {
 /// assert!(start.elapsed() >= Duration::from_millis(20));
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
-    let mut sleep = Sleep::new(add_or_far(Instant::now(), duration));
+    let mut sleep = Sleep::new(add_or_far(crate::now(), duration));
     sleep.ahead = !duration.is_zero();
     sleep
 }
@@ -127,7 +127,7 @@ impl Sleep {
     /// assert!(!timers::sleep(Duration::from_secs(60)).is_elapsed());
     /// ```
     pub fn is_elapsed(&self) -> bool {
-        self.entry.as_ref().is_some_and(|e| e.state() == FIRED) || self.deadline <= Instant::now()
+        self.entry.as_ref().is_some_and(|e| e.state() == FIRED) || self.deadline <= crate::now()
     }
 
     /// Moves the deadline to `deadline`, whether or not this sleep has completed.
@@ -161,21 +161,33 @@ impl Sleep {
     /// The first poll (or the first after a reset) that finds the deadline ahead: register.
     #[cold]
     fn register(&mut self, cx: &mut Context<'_>) {
+        if let Some(clock) = crate::hooks::clock() {
+            let entry = self.queue(clock.ns(self.deadline), cx);
+            clock.insert(entry.clone());
+            return;
+        }
         let driver = driver();
         let deadline = driver.ns(self.deadline);
-        let entry = match self.entry.as_mut() {
+        let entry = self.queue(deadline, cx);
+        driver.submit(Op::Insert(entry.clone()), deadline);
+    }
+
+    /// Readies the entry for `deadline` (ns on the clock it registers with): `QUEUED`, with
+    /// the task's waker.
+    fn queue(&mut self, deadline: u64, cx: &mut Context<'_>) -> &Arc<Entry> {
+        match self.entry.as_mut() {
             Some(entry) => {
                 let unshared = Arc::get_mut(entry).expect("an idle entry is not shared");
                 unshared.deadline = deadline;
-                entry
             }
-            None => self.entry.insert(Arc::new(Entry::new(deadline))),
-        };
+            None => self.entry = Some(Arc::new(Entry::new(deadline))),
+        }
+        let entry = self.entry.as_ref().expect("just set");
         entry.waker.register(cx.waker());
         entry
             .state
             .store(QUEUED, std::sync::atomic::Ordering::Relaxed);
-        driver.submit(Op::Insert(entry.clone()), deadline);
+        entry
     }
 }
 
@@ -183,8 +195,12 @@ impl Sleep {
 /// marks it cancelled and, if the driver's wheel holds it, sends a cancel op.
 fn withdraw(entry: Arc<Entry>) {
     let state = entry.state();
-    if state == FIRED {
+    if state == FIRED || state == IDLE {
         // Done: the driver has taken the waker and let go of the entry (or is about to).
+        // Or never registered (reset and not polled since): nobody else has seen it.
+        return;
+    }
+    if crate::hooks::clock().is_some_and(|clock| clock.cancel(&entry)) {
         return;
     }
     let driver = driver();
@@ -209,7 +225,7 @@ impl Future for Sleep {
         match this.entry.as_ref().map(|e| e.state()) {
             Some(FIRED) => wakers::budget::charge(cx),
             None | Some(IDLE) => {
-                if !std::mem::take(&mut this.ahead) && this.deadline <= Instant::now() {
+                if !std::mem::take(&mut this.ahead) && this.deadline <= crate::now() {
                     return wakers::budget::charge(cx);
                 }
                 this.register(cx);

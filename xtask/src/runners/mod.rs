@@ -15,6 +15,7 @@ pub mod counted;
 pub mod lesson05;
 pub mod ours;
 pub mod responsibilities;
+pub mod sim;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -44,6 +45,14 @@ pub fn registry() -> BTreeMap<&'static str, Runner> {
         ),
     ];
     entries.into_iter().collect()
+}
+
+/// The runners of `cargo xtask verify --sim`: [`registry`], with the exercises that can be
+/// simulated run under the simulator ([`sim`]).
+pub fn sim_registry() -> BTreeMap<&'static str, Runner> {
+    let mut registry = registry();
+    registry.extend(sim::runners());
+    registry
 }
 
 /// A boxed, sendable unit task, as a [`Spawner`] accepts it.

@@ -34,12 +34,14 @@ pub struct Options {
     pub json: Option<PathBuf>,
     /// Where the specs are.
     pub specs_dir: PathBuf,
+    /// Run the exercises that can be simulated under the `sim` crate, on virtual time.
+    pub sim: bool,
 }
 
 /// The outcome of a verify run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    /// `full` or `quick`.
+    /// `full` or `quick`, followed by `, simulated` under `--sim`.
     pub mode: &'static str,
     /// The factor durations were scaled by.
     pub scale: f64,
@@ -82,7 +84,11 @@ pub fn selected(only: Option<&str>, spec: &Spec, ex: &Exercise) -> bool {
 pub fn run(opts: &Options) -> Result<Report, String> {
     let specs = spec::load_dir(&opts.specs_dir)?;
     let scale = if opts.quick { QUICK_SCALE } else { 1.0 };
-    let registry = runners::registry();
+    let registry = if opts.sim {
+        runners::sim_registry()
+    } else {
+        runners::registry()
+    };
     let started = Instant::now();
     let mut rows = Vec::new();
     let mut any = false;
@@ -111,7 +117,12 @@ pub fn run(opts: &Options) -> Result<Report, String> {
             opts.only.as_deref().unwrap_or("")
         ));
     }
-    let mode = if opts.quick { "quick" } else { "full" };
+    let mode = match (opts.quick, opts.sim) {
+        (false, false) => "full",
+        (true, false) => "quick",
+        (false, true) => "full, simulated",
+        (true, true) => "quick, simulated",
+    };
     Ok(Report {
         mode,
         scale,

@@ -9,7 +9,7 @@
 //! timer threads included, during the call).
 
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::measure::{CpuScope, Measurements, Value, cpu_during};
 use crate::runners::counted::Counted;
@@ -22,9 +22,9 @@ where
     D: Future<Output = String>,
 {
     let (future, polls) = Counted::new(delay(ctx.millis("delay_ms"), ctx.text("message")));
-    let start = Instant::now();
+    let start = timers::now();
     let (output, cpu) = cpu_during(CpuScope::Process, || imp.block_on(future));
-    let elapsed = start.elapsed();
+    let elapsed = timers::now() - start;
     let mut m = Measurements::new();
     m.set("output", Value::Text(output));
     m.set("elapsed", Value::Duration(elapsed));

@@ -8,7 +8,7 @@
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::measure::{CpuScope, Measurements, Value, cpu_during};
 use crate::runners::{Ctx, Spawner, ours};
@@ -23,19 +23,19 @@ where
     let labels = ctx.texts("labels");
     assert_eq!(delays.len(), labels.len(), "one label per delay");
     let done: Arc<Mutex<Vec<(String, Duration)>>> = Arc::default();
-    let start = Instant::now();
+    let start = timers::now();
     for (d, label) in delays.into_iter().zip(labels) {
         let (future, done) = (delay(d, label), done.clone());
         imp.spawn_task(Box::pin(async move {
             let message = future.await;
-            let at = start.elapsed();
+            let at = timers::now() - start;
             done.lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .push((message, at));
         }));
     }
     let ((), cpu) = cpu_during(CpuScope::Process, || imp.run());
-    let total = start.elapsed();
+    let total = timers::now() - start;
     let done = done.lock().unwrap_or_else(PoisonError::into_inner).clone();
     let mut m = Measurements::new();
     m.set(
