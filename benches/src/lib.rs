@@ -168,14 +168,25 @@ pub fn count_allocations<R>(f: impl FnOnce() -> R) -> (R, u64) {
 /// rounds), which unlike "over the fastest" are not biased upwards by picking the least of
 /// several noisy medians. The `cargo xtask bench` report and the README quote these lines.
 ///
+/// Returns ours over the fastest peer, and which peer that was.
+///
 /// ```
-/// benches::print_interleaved("demo", &["ours", "peer"], &[vec![1.0, 2.0, 3.0], vec![2.0, 4.0, 6.0]]);
-/// assert_eq!(benches::median(vec![3.0, 1.0, 2.0]), 2.0);
+/// let ids = ["ours", "slow", "fast"];
+/// let times = [vec![1.0, 1.0, 1.0], vec![4.0, 4.0, 4.0], vec![2.0, 2.0, 2.0]];
+/// let summary = benches::print_interleaved("demo", &ids, &times);
+/// assert_eq!(summary.fastest_peer, "fast");
+/// assert_eq!(summary.ours_over_fastest, 0.5);
 /// ```
-pub fn print_interleaved(name: &str, ids: &[&str], times: &[Vec<f64>]) {
+pub fn print_interleaved(name: &str, ids: &[&str], times: &[Vec<f64>]) -> Interleaved {
     let rounds = times.first().map_or(0, Vec::len);
     let medians: Vec<f64> = times.iter().map(|t| median(t.clone())).collect();
-    let fastest_peer = medians[1..].iter().copied().fold(f64::INFINITY, f64::min);
+    let (fastest, fastest_peer) = medians
+        .iter()
+        .copied()
+        .enumerate()
+        .skip(1)
+        .min_by(|(_, a), (_, b)| a.total_cmp(b))
+        .expect("at least one peer beside ours");
     let row: Vec<String> = ids
         .iter()
         .zip(&medians)
@@ -194,6 +205,24 @@ pub fn print_interleaved(name: &str, ids: &[&str], times: &[Vec<f64>]) {
         medians[0] / fastest_peer,
         paired.join(", ")
     );
+    Interleaved {
+        ours_over_fastest: medians[0] / fastest_peer,
+        fastest_peer: ids[fastest].to_string(),
+    }
+}
+
+/// The headline of an interleaved pass, as returned by [`print_interleaved`].
+///
+/// ```
+/// let s = benches::print_interleaved("demo", &["ours", "peer"], &[vec![3.0], vec![2.0]]);
+/// assert_eq!(s, benches::Interleaved { ours_over_fastest: 1.5, fastest_peer: "peer".into() });
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interleaved {
+    /// Ours median over the fastest peer's median (below 1.0: we are faster).
+    pub ours_over_fastest: f64,
+    /// The id of the peer with the least median.
+    pub fastest_peer: String,
 }
 
 /// The median of `values` (the upper one of the middle two for an even count).
