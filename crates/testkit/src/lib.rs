@@ -1,0 +1,27 @@
+//! Test and bench tooling shared by the workspace's crates: a dev-dependency only, never
+//! published, and independent of our other crates (so any of them can use it without a cycle).
+//!
+//! * [`CountingAlloc`] and [`measure_allocations`], [`count_allocations`],
+//!   [`thread_allocations`], [`AllocWindow`]: a global allocator that counts allocations and
+//!   live bytes.
+//! * [`within`]: runs a closure on its own thread and fails the test, instead of hanging, if
+//!   it does not finish in time.
+//! * [`WakeHelper`] and [`RoundTrips`]: a thread that wakes every waker sent to it, and the
+//!   future that goes back and forth with it (a cross-thread wake per round trip).
+//! * `GroupDefaults` (feature `criterion`): a bench group's timing settings, applied only
+//!   where the command line gave none.
+
+mod alloc;
+#[cfg(feature = "criterion")]
+mod bench;
+mod wake_helper;
+mod within;
+
+pub use crate::alloc::{
+    AllocStats, AllocWindow, CountingAlloc, count_allocations, measure_allocations,
+    thread_allocations,
+};
+#[cfg(feature = "criterion")]
+pub use crate::bench::GroupDefaults;
+pub use crate::wake_helper::{RoundTrips, WakeHelper};
+pub use crate::within::within;
