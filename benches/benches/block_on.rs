@@ -37,6 +37,8 @@ static ALLOC: benches::CountingAlloc = benches::CountingAlloc;
 const SELF_WAKES: u64 = 100_000;
 /// Round trips with the helper thread per `block_on/round_trip` call.
 const ROUND_TRIPS: u64 = 20_000;
+/// Criterion's own default sample size, kept where a group needs no other.
+const CRITERION_SAMPLE_SIZE: usize = 100;
 
 /// A way to run a future to completion on the current thread.
 trait BlockOn {
@@ -197,10 +199,13 @@ fn ready(c: &mut Criterion) {
         "block_on/ready",
         10_000,
         |group| {
-            group
-                .throughput(Throughput::Elements(1))
-                .warm_up_time(Duration::from_millis(500))
-                .measurement_time(Duration::from_secs(2));
+            group.throughput(Throughput::Elements(1));
+            testkit::GroupDefaults {
+                sample_size: CRITERION_SAMPLE_SIZE,
+                warm_up_time: Duration::from_millis(500),
+                measurement_time: Duration::from_secs(2),
+            }
+            .apply(group);
         },
         || std::future::ready(black_box(1u64)),
     );
@@ -232,11 +237,13 @@ fn self_wake(c: &mut Criterion) {
         "block_on/self_wake",
         3,
         |group| {
-            group
-                .throughput(Throughput::Elements(SELF_WAKES))
-                .sample_size(20)
-                .warm_up_time(Duration::from_millis(500))
-                .measurement_time(Duration::from_secs(3));
+            group.throughput(Throughput::Elements(SELF_WAKES));
+            testkit::GroupDefaults {
+                sample_size: 20,
+                warm_up_time: Duration::from_millis(500),
+                measurement_time: Duration::from_secs(3),
+            }
+            .apply(group);
         },
         || SelfWake {
             left: black_box(SELF_WAKES),
@@ -326,10 +333,13 @@ fn round_trip(c: &mut Criterion) {
         |group| {
             group
                 .throughput(Throughput::Elements(ROUND_TRIPS))
-                .sampling_mode(SamplingMode::Flat)
-                .sample_size(10)
-                .warm_up_time(Duration::from_millis(500))
-                .measurement_time(Duration::from_secs(12));
+                .sampling_mode(SamplingMode::Flat);
+            testkit::GroupDefaults {
+                sample_size: 10,
+                warm_up_time: Duration::from_millis(500),
+                measurement_time: Duration::from_secs(12),
+            }
+            .apply(group);
         },
         || RoundTrips {
             helper: &helper,

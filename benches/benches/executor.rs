@@ -636,10 +636,13 @@ fn run_groups(c: &mut Criterion, suffix: &str, imps: &[Imp<'_>]) {
         }
         let mut g = c.benchmark_group(name);
         g.throughput(Throughput::Elements(w.elements()))
-            .sample_size(10)
-            .sampling_mode(SamplingMode::Flat)
-            .warm_up_time(Duration::from_millis(300))
-            .measurement_time(Duration::from_millis(1500).max(w.run_time() * 25));
+            .sampling_mode(SamplingMode::Flat);
+        testkit::GroupDefaults {
+            sample_size: 10,
+            warm_up_time: Duration::from_millis(300),
+            measurement_time: Duration::from_millis(1500).max(w.run_time() * 25),
+        }
+        .apply(&mut g);
         for (id, run) in imps {
             g.bench_function(*id, |b| {
                 b.iter_custom(|iters| (0..iters).map(|_| run(w, Mode::BlockOn)).sum())

@@ -358,10 +358,13 @@ fn bench_create_poll_drop(c: &mut Criterion) {
     let mut group = c.benchmark_group("timers/create_poll_drop");
     group
         .throughput(Throughput::Elements(CREATE_POLL_DROP))
-        .sampling_mode(SamplingMode::Flat)
-        .sample_size(10)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2));
+        .sampling_mode(SamplingMode::Flat);
+    testkit::GroupDefaults {
+        sample_size: 10,
+        warm_up_time: Duration::from_millis(500),
+        measurement_time: Duration::from_secs(2),
+    }
+    .apply(&mut group);
     fn one<T: Timers>(
         t: &T,
         group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
@@ -385,11 +388,13 @@ fn bench_create_poll_drop(c: &mut Criterion) {
 fn bench_sleep_100k(c: &mut Criterion) {
     let offsets = random_durations(MANY, Duration::from_millis(100), 0x2545_F491_4F6C_DD1D);
     let mut group = c.benchmark_group("timers/sleep_100k");
-    group
-        .sampling_mode(SamplingMode::Flat)
-        .sample_size(10)
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(2));
+    group.sampling_mode(SamplingMode::Flat);
+    testkit::GroupDefaults {
+        sample_size: 10,
+        warm_up_time: Duration::from_millis(300),
+        measurement_time: Duration::from_secs(2),
+    }
+    .apply(&mut group);
     fn one<T: Timers>(
         t: &T,
         group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,

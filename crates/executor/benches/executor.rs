@@ -37,11 +37,16 @@ const YIELDS: u64 = 1_000;
 /// Yields per task in a `runners_2` run.
 const RUNNER_YIELDS: u64 = 10;
 
+/// Every group's settings; criterion's command-line flags (`cargo bench -p executor --
+/// --warm-up-time 1`) replace the timings.
 fn configure(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
-    g.sample_size(10)
-        .sampling_mode(SamplingMode::Flat)
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(2));
+    g.sampling_mode(SamplingMode::Flat);
+    testkit::GroupDefaults {
+        sample_size: 10,
+        warm_up_time: Duration::from_millis(300),
+        measurement_time: Duration::from_secs(2),
+    }
+    .apply(g);
 }
 
 fn spawning(c: &mut Criterion) {
