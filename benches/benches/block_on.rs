@@ -8,7 +8,7 @@
 //!   waits to be woken, [`ROUND_TRIPS`] times; time per round trip.
 //!
 //! Every implementation runs the very same future type. Before each timed run, an untimed pass
-//! counts the allocations per `block_on` call with [`benches::CountingAlloc`] and prints them.
+//! counts the allocations per `block_on` call with [`testkit::CountingAlloc`] and prints them.
 //! Before each group, a short interleaved pass (every implementation in turn, 20 rounds) prints
 //! medians that the load drifting during the sequential criterion runs cannot bias.
 //!
@@ -19,11 +19,7 @@
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{SyncSender, sync_channel};
-use std::task::{Context, Poll, Waker};
-use std::thread::{self, JoinHandle};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
@@ -31,7 +27,7 @@ use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
 use criterion::{criterion_group, criterion_main};
 
 #[global_allocator]
-static ALLOC: benches::CountingAlloc = benches::CountingAlloc;
+static ALLOC: testkit::CountingAlloc = testkit::CountingAlloc;
 
 /// Wakes per `block_on/self_wake` call.
 const SELF_WAKES: u64 = 100_000;
@@ -97,7 +93,7 @@ fn bench_one<B: BlockOn, F: Future>(
     make: impl Fn() -> F,
 ) {
     imp.block_on(make()); // lets thread-locals and lazy state settle first
-    let ((), allocs) = benches::count_allocations(|| {
+    let ((), allocs) = testkit::count_allocations(|| {
         for _ in 0..counted_calls {
             black_box(imp.block_on(make()));
         }
@@ -251,80 +247,11 @@ fn self_wake(c: &mut Criterion) {
     );
 }
 
-/// A long-lived thread that wakes every waker sent to it, after raising `answered`.
-struct Helper {
-    to_helper: Option<SyncSender<Waker>>,
-    answered: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Helper {
-    fn start() -> Helper {
-        let (to_helper, from_future) = sync_channel::<Waker>(1);
-        let answered = Arc::new(AtomicBool::new(false));
-        let flag = answered.clone();
-        let thread = thread::Builder::new()
-            .name("round-trip helper".into())
-            .spawn(move || {
-                for waker in from_future {
-                    flag.store(true, Ordering::Release);
-                    waker.wake();
-                }
-            })
-            .expect("spawn the helper thread");
-        Helper {
-            to_helper: Some(to_helper),
-            answered,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Helper {
-    fn drop(&mut self) {
-        drop(self.to_helper.take()); // closes the channel: the helper's loop ends
-        if let Some(thread) = self.thread.take() {
-            thread.join().expect("the helper thread panicked");
-        }
-    }
-}
-
-/// Sends its waker to the [`Helper`] and waits for the answer, `left` times.
-struct RoundTrips<'a> {
-    helper: &'a Helper,
-    left: u64,
-    waiting: bool,
-}
-
-impl Future for RoundTrips<'_> {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.waiting {
-            if !self.helper.answered.swap(false, Ordering::Acquire) {
-                return Poll::Pending; // a spurious poll: the helper has not answered yet
-            }
-            self.waiting = false;
-            self.left -= 1;
-        }
-        if self.left == 0 {
-            return Poll::Ready(());
-        }
-        let to_helper = self.helper.to_helper.as_ref().expect("helper running");
-        to_helper
-            .send(cx.waker().clone())
-            .expect("the helper thread is alive");
-        self.waiting = true;
-        Poll::Pending
-    }
-}
-
 fn round_trip(c: &mut Criterion) {
-    let helper = Helper::start();
+    let helper = testkit::WakeHelper::start();
     // Round trips go through the scheduler, so they swing with the machine's load (about 2 s).
-    interleaved("block_on/round_trip", 20, 1, 2_000, || RoundTrips {
-        helper: &helper,
-        left: black_box(2_000),
-        waiting: false,
+    interleaved("block_on/round_trip", 20, 1, 2_000, || {
+        helper.round_trips(black_box(2_000))
     });
     compare(
         c,
@@ -341,11 +268,7 @@ fn round_trip(c: &mut Criterion) {
             }
             .apply(group);
         },
-        || RoundTrips {
-            helper: &helper,
-            left: black_box(ROUND_TRIPS),
-            waiting: false,
-        },
+        || helper.round_trips(black_box(ROUND_TRIPS)),
     );
 }
 

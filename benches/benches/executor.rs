@@ -42,7 +42,7 @@
 //!
 //! Before the timed runs, `executor/bytes_per_pending_task` spawns [`PENDING`] tasks that stay
 //! pending after their first poll, and prints the live heap bytes and allocations per task for
-//! every implementation (measured with [`benches::measure_allocations`]).
+//! every implementation (measured with [`testkit::measure_allocations`]).
 
 use std::future::Future;
 use std::hint::black_box;
@@ -61,7 +61,7 @@ use futures::future::RemoteHandle;
 use futures::task::{LocalSpawnExt, SpawnExt};
 
 #[global_allocator]
-static ALLOC: benches::CountingAlloc = benches::CountingAlloc;
+static ALLOC: testkit::CountingAlloc = testkit::CountingAlloc;
 
 /// Tasks per `spawn_10k` run.
 const SPAWNS: u64 = 10_000;
@@ -560,8 +560,8 @@ fn run_driven(ex: &executor::Executor, w: Workload) -> Duration {
     elapsed
 }
 
-/// One sample of a peer: on `reused` (run-driven) or on a runtime fresh from `fresh`
-/// (block_on-driven), built and dropped outside the timed span.
+/// One sample of a peer (or of ours, block_on-driven): on `reused` (run-driven) or on a
+/// runtime fresh from `fresh` (block_on-driven), built and dropped outside the timed span.
 fn peer_sample<R: Runtime>(reused: &R, fresh: impl Fn() -> R, w: Workload, m: Mode) -> Duration {
     match m {
         Mode::Run => run_once(reused, w),
@@ -578,12 +578,7 @@ fn peer_sample<R: Runtime>(reused: &R, fresh: impl Fn() -> R, w: Workload, m: Mo
 fn ours_sample(reused: &Ours, fresh: impl Fn() -> Ours, w: Workload, m: Mode) -> Duration {
     match m {
         Mode::Run => run_driven(&reused.0, w),
-        Mode::BlockOn => {
-            let rt = fresh();
-            let elapsed = run_once(&rt, w);
-            drop(rt);
-            elapsed
-        }
+        Mode::BlockOn => peer_sample(reused, fresh, w, m),
     }
 }
 
@@ -691,50 +686,69 @@ impl FuturesThreadPool {
     }
 }
 
+/// One line-up of the four implementations: how to build each (the one reused in the
+/// run-driven mode is built here once), and their function ids.
+struct LineUp<P> {
+    suffix: &'static str,
+    ids: [&'static str; 4],
+    ours: fn() -> Ours,
+    tokio: fn() -> Tokio,
+    async_executor_threads: usize,
+    futures: fn() -> P,
+}
+
+impl<P: Runtime> LineUp<P> {
+    fn run(self, c: &mut Criterion) {
+        let (ours, tokio, ae, pool) = (
+            (self.ours)(),
+            (self.tokio)(),
+            AsyncExecutor::new(self.async_executor_threads),
+            (self.futures)(),
+        );
+        let extra = self.async_executor_threads;
+        let [id0, id1, id2, id3] = self.ids;
+        run_groups(
+            c,
+            self.suffix,
+            &[
+                (id0, &|w, m| ours_sample(&ours, self.ours, w, m)),
+                (id1, &|w, m| peer_sample(&tokio, self.tokio, w, m)),
+                (id2, &|w, m| {
+                    peer_sample(&ae, || AsyncExecutor::new(extra), w, m)
+                }),
+                (id3, &|w, m| peer_sample(&pool, self.futures, w, m)),
+            ],
+        );
+    }
+}
+
 fn one_thread(c: &mut Criterion) {
-    let ours = Ours::one_thread();
-    let tokio = Tokio::current_thread();
-    let ae = AsyncExecutor::new(0);
-    let pool = FuturesLocalPool::new();
-    run_groups(
-        c,
-        "",
-        &[
-            ("ours", &|w, m| ours_sample(&ours, Ours::one_thread, w, m)),
-            ("tokio", &|w, m| {
-                peer_sample(&tokio, Tokio::current_thread, w, m)
-            }),
-            ("async-executor", &|w, m| {
-                peer_sample(&ae, || AsyncExecutor::new(0), w, m)
-            }),
-            ("futures-localpool", &|w, m| {
-                peer_sample(&pool, FuturesLocalPool::new, w, m)
-            }),
-        ],
-    );
+    LineUp {
+        suffix: "",
+        ids: ["ours", "tokio", "async-executor", "futures-localpool"],
+        ours: Ours::one_thread,
+        tokio: Tokio::current_thread,
+        async_executor_threads: 0,
+        futures: FuturesLocalPool::new,
+    }
+    .run(c);
 }
 
 fn two_threads(c: &mut Criterion) {
-    let ours = Ours::two_threads();
-    let tokio = Tokio::multi_thread();
-    let ae = AsyncExecutor::new(1);
-    let pool = FuturesThreadPool::two_threads();
-    run_groups(
-        c,
-        "_2t",
-        &[
-            ("ours", &|w, m| ours_sample(&ours, Ours::two_threads, w, m)),
-            ("tokio-mt2", &|w, m| {
-                peer_sample(&tokio, Tokio::multi_thread, w, m)
-            }),
-            ("async-executor-2t", &|w, m| {
-                peer_sample(&ae, || AsyncExecutor::new(1), w, m)
-            }),
-            ("futures-threadpool", &|w, m| {
-                peer_sample(&pool, FuturesThreadPool::two_threads, w, m)
-            }),
+    LineUp {
+        suffix: "_2t",
+        ids: [
+            "ours",
+            "tokio-mt2",
+            "async-executor-2t",
+            "futures-threadpool",
         ],
-    );
+        ours: Ours::two_threads,
+        tokio: Tokio::multi_thread,
+        async_executor_threads: 1,
+        futures: FuturesThreadPool::two_threads,
+    }
+    .run(c);
 }
 
 /// Prints, after every group ran, ours over the fastest peer for each workload in both modes.
@@ -792,7 +806,7 @@ fn pending_cost<R: Runtime>(rt: &R, n: usize) -> (f64, f64) {
     let s = rt.spawner();
     rt.block_on(spawn_many(s.clone(), 10)); // lets thread-locals and lazy state settle
     POLLED.store(0, Ordering::SeqCst);
-    let ((), stats) = benches::measure_allocations(|| {
+    let ((), stats) = testkit::measure_allocations(|| {
         rt.block_on(async {
             for _ in 0..n {
                 s.detach(PendingForever { waker: None });
