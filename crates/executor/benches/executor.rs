@@ -17,9 +17,8 @@ use std::future::Future;
 use std::hint::black_box;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{SyncSender, sync_channel};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::thread;
 use std::time::Duration;
 
@@ -151,84 +150,15 @@ fn yielding(c: &mut Criterion) {
     g.finish();
 }
 
-/// A long-lived thread that wakes every waker sent to it, after raising `answered`.
-struct Helper {
-    to_helper: Option<SyncSender<Waker>>,
-    answered: Arc<AtomicBool>,
-    thread: Option<thread::JoinHandle<()>>,
-}
-
-impl Helper {
-    fn start() -> Helper {
-        let (to_helper, wakers) = sync_channel::<Waker>(1);
-        let answered = Arc::new(AtomicBool::new(false));
-        let flag = answered.clone();
-        let thread = thread::spawn(move || {
-            for waker in wakers {
-                flag.store(true, Ordering::Release);
-                waker.wake();
-            }
-        });
-        Helper {
-            to_helper: Some(to_helper),
-            answered,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Helper {
-    fn drop(&mut self) {
-        drop(self.to_helper.take());
-        if let Some(t) = self.thread.take() {
-            t.join().expect("the helper thread panicked");
-        }
-    }
-}
-
-/// Sends its waker to the helper and waits for the answer, `left` times.
-struct RemoteWakes {
-    to_helper: SyncSender<Waker>,
-    answered: Arc<AtomicBool>,
-    left: u64,
-    waiting: bool,
-}
-
-impl Future for RemoteWakes {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.waiting {
-            if !self.answered.swap(false, Ordering::Acquire) {
-                return Poll::Pending;
-            }
-            self.waiting = false;
-            self.left -= 1;
-        }
-        if self.left == 0 {
-            return Poll::Ready(());
-        }
-        self.to_helper
-            .send(cx.waker().clone())
-            .expect("the helper is alive");
-        self.waiting = true;
-        Poll::Pending
-    }
-}
-
 fn remote_wake(c: &mut Criterion) {
-    let helper = Helper::start();
+    let helper = testkit::WakeHelper::start();
     let ex = Executor::new();
     let mut g = c.benchmark_group("executor-own");
     configure(&mut g);
     g.throughput(Throughput::Elements(WAKES));
     g.bench_function("remote_wake", |b| {
         b.iter(|| {
-            drop(ex.spawn(RemoteWakes {
-                to_helper: helper.to_helper.clone().expect("helper running"),
-                answered: helper.answered.clone(),
-                left: WAKES,
-                waiting: false,
-            }));
+            drop(ex.spawn(helper.round_trips(WAKES)));
             ex.run();
         });
     });

@@ -11,8 +11,9 @@ use std::thread;
 use std::time::Duration;
 
 use block_on::block_on;
-use common::{Countdown, DropCounter, within};
+use common::{Countdown, DropCounter};
 use executor::{Executor, JoinHandle, spawn, yield_now};
+use testkit::within;
 
 const LIMIT: Duration = Duration::from_secs(60);
 

@@ -6,20 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::task::{Context, Poll};
-use std::thread;
-use std::time::Duration;
-
-/// Runs `f` on its own thread; a deadlock or lost wake-up fails the test instead of hanging.
-pub fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(limit)
-        .expect("deadlock or lost wake-up: did not finish in time")
-}
 
 /// Adds one to a counter when dropped.
 pub struct DropCounter(pub Arc<AtomicUsize>);
