@@ -2,48 +2,23 @@
 //!
 //! This file holds a single test so that no other test allocates while it measures.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::task::Context;
 use std::time::{Duration, Instant};
 
-/// Forwards to `System` and keeps a running total of live bytes.
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: every call is forwarded unchanged to `System`; the bookkeeping is one atomic add.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: our caller upholds `alloc`'s contract; we pass `layout` on unchanged.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: `ptr` was allocated by `System` with `layout` (every allocation goes through
-        // `alloc` above, and the default `realloc` uses `alloc` and `dealloc`).
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use testkit::AllocWindow;
 
 #[global_allocator]
-static ALLOC: Counting = Counting;
-
-fn live() -> isize {
-    LIVE.load(Ordering::SeqCst)
-}
+static ALLOC: testkit::CountingAlloc = testkit::CountingAlloc;
 
 /// Waits (at most 30 s) until live bytes are back within `slack` of `baseline`.
-fn wait_for_baseline(baseline: isize, what: &str) {
+fn wait_for_baseline(window: &AllocWindow, baseline: i64, what: &str) {
     // Up to `BACKLOG` ops per thread may wait for the driver's next round: allow for those.
     let slack = 1024 * 1024;
     let give_up = Instant::now() + Duration::from_secs(30);
     loop {
-        let extra = live() - baseline;
+        let extra = window.stats().net_bytes - baseline;
         if extra < slack {
             return;
         }
@@ -58,6 +33,7 @@ fn wait_for_baseline(baseline: isize, what: &str) {
 #[test]
 fn a_million_timers_polled_once_and_dropped_leave_no_memory_behind() {
     const N: u64 = 1_000_000;
+    let window = AllocWindow::open(); // counts live bytes from here on, on every thread
     let waker = wakers::noop_waker();
     let mut cx = Context::from_waker(&waker);
 
@@ -67,7 +43,7 @@ fn a_million_timers_polled_once_and_dropped_leave_no_memory_behind() {
     let mut keeper = timers::sleep(Duration::from_secs(600));
     assert!(Pin::new(&mut keeper).poll(&mut cx).is_pending());
     std::thread::sleep(Duration::from_millis(50));
-    let baseline = live();
+    let baseline = window.stats().net_bytes;
 
     // 1. Each timer dropped right after its first poll (mostly before the driver saw it).
     for i in 0..N {
@@ -75,7 +51,11 @@ fn a_million_timers_polled_once_and_dropped_leave_no_memory_behind() {
         assert!(Pin::new(&mut timer).poll(&mut cx).is_pending());
         drop(timer);
     }
-    wait_for_baseline(baseline, "dropping timers right after their first poll");
+    wait_for_baseline(
+        &window,
+        baseline,
+        "dropping timers right after their first poll",
+    );
 
     // 2. All polled first and left for the driver to put in its wheel, then all dropped: each
     //    cancel must take its entry out of the wheel (the slab shrinks back).
@@ -88,7 +68,7 @@ fn a_million_timers_polled_once_and_dropped_leave_no_memory_behind() {
     // The driver handles ops in order: once this short sleep has fired, all are in the wheel.
     block_on::block_on(timers::sleep(Duration::from_millis(1)));
     drop(timers);
-    wait_for_baseline(baseline, "dropping a million registered timers");
+    wait_for_baseline(&window, baseline, "dropping a million registered timers");
 
     // 3. A few registered timers dropped while the driver parks towards a far deadline (the
     //    keeper's) are freed within a driver round, without one wake-up per cancel: on a
