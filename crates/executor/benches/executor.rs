@@ -8,7 +8,11 @@
 //!   handle; per task.
 //! * `executor-own/remote_wake`: one task hands its waker to a helper thread and waits to be
 //!   woken, [`WAKES`] times; per wake (a cross-thread unpark each time).
-//! * `executor-own/yield`: [`YIELDERS`] tasks yielding [`YIELDS`] times each; per yield.
+//! * `executor-own/yield`: [`YIELDERS`] tasks yielding [`YIELDS`] times each, spawned from
+//!   outside and driven by `run()` on one reused executor; per yield.
+//! * `executor-own/yield_block_on`: the same tasks the way a program runs them: a fresh
+//!   executor per iteration (built and dropped untimed), the tasks spawned by the future given
+//!   to its `block_on`, which awaits their handles; per yield.
 //! * `executor-own/chain`: a chain of [`TASKS`] tasks, each spawning the next; per task.
 //! * `executor-own/runners_2`: [`TASKS`] tasks that yield [`RUNNER_YIELDS`] times each, driven
 //!   by `run()` on two threads of one executor; per task.
@@ -20,7 +24,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::task::{Context, Poll};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use executor::{Executor, spawn, yield_now};
@@ -124,6 +128,31 @@ fn yielding(c: &mut Criterion) {
                 }));
             }
             ex.run();
+        });
+    });
+    g.bench_function("yield_block_on", |b| {
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| {
+                    let ex = Executor::new();
+                    let start = Instant::now();
+                    ex.block_on(async {
+                        let handles: Vec<_> = (0..YIELDERS)
+                            .map(|_| {
+                                spawn(async {
+                                    for _ in 0..YIELDS {
+                                        yield_now().await;
+                                    }
+                                })
+                            })
+                            .collect();
+                        for h in handles {
+                            h.await;
+                        }
+                    });
+                    start.elapsed()
+                })
+                .sum()
         });
     });
     g.finish();
