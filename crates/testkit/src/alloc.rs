@@ -190,6 +190,27 @@ impl Drop for AllocWindow {
     }
 }
 
+/// The process-wide count of bytes allocated minus bytes freed while windows were open. Only
+/// the difference of two readings taken while one [`AllocWindow`] stays open means anything:
+/// for code that cannot borrow the window (another thread's closure), where
+/// [`AllocWindow::stats`] would do otherwise.
+///
+/// ```
+/// #[global_allocator]
+/// static ALLOC: testkit::CountingAlloc = testkit::CountingAlloc;
+///
+/// fn main() {
+///     let _window = testkit::AllocWindow::open();
+///     let before = testkit::live_bytes();
+///     let kept = std::thread::spawn(|| vec![0u8; 100]).join().unwrap();
+///     assert!(testkit::live_bytes() - before >= 100);
+///     drop(kept);
+/// }
+/// ```
+pub fn live_bytes() -> i64 {
+    NET_BYTES.load(Ordering::SeqCst)
+}
+
 fn read_counters() -> AllocStats {
     AllocStats {
         allocations: ALLOCATIONS.load(Ordering::SeqCst),

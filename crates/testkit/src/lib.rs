@@ -2,8 +2,8 @@
 //! published, and independent of our other crates (so any of them can use it without a cycle).
 //!
 //! * [`CountingAlloc`] and [`measure_allocations`], [`count_allocations`],
-//!   [`thread_allocations`], [`AllocWindow`]: a global allocator that counts allocations and
-//!   live bytes.
+//!   [`thread_allocations`], [`AllocWindow`], [`live_bytes`]: a global allocator that counts
+//!   allocations and live bytes.
 //! * [`within`]: runs a closure on its own thread and fails the test, instead of hanging, if
 //!   it does not finish in time.
 //! * [`WakeHelper`] and [`RoundTrips`]: a thread that wakes every waker sent to it, and the
@@ -18,7 +18,7 @@ mod wake_helper;
 mod within;
 
 pub use crate::alloc::{
-    AllocStats, AllocWindow, CountingAlloc, count_allocations, measure_allocations,
+    AllocStats, AllocWindow, CountingAlloc, count_allocations, live_bytes, measure_allocations,
     thread_allocations,
 };
 #[cfg(feature = "criterion")]
