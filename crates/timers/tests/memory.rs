@@ -7,18 +7,21 @@ use std::pin::Pin;
 use std::task::Context;
 use std::time::{Duration, Instant};
 
-use testkit::AllocWindow;
-
 #[global_allocator]
 static ALLOC: testkit::CountingAlloc = testkit::CountingAlloc;
 
+/// Live bytes, process-wide; only differences within the test's allocation window count.
+fn live() -> isize {
+    testkit::live_bytes() as isize
+}
+
 /// Waits (at most 30 s) until live bytes are back within `slack` of `baseline`.
-fn wait_for_baseline(window: &AllocWindow, baseline: i64, what: &str) {
+fn wait_for_baseline(baseline: isize, what: &str) {
     // Up to `BACKLOG` ops per thread may wait for the driver's next round: allow for those.
     let slack = 1024 * 1024;
     let give_up = Instant::now() + Duration::from_secs(30);
     loop {
-        let extra = window.stats().net_bytes - baseline;
+        let extra = live() - baseline;
         if extra < slack {
             return;
         }
@@ -33,7 +36,7 @@ fn wait_for_baseline(window: &AllocWindow, baseline: i64, what: &str) {
 #[test]
 fn a_million_timers_polled_once_and_dropped_leave_no_memory_behind() {
     const N: u64 = 1_000_000;
-    let window = AllocWindow::open(); // counts live bytes from here on, on every thread
+    let _counting = testkit::AllocWindow::open(); // live bytes are counted from here on
     let waker = wakers::noop_waker();
     let mut cx = Context::from_waker(&waker);
 
@@ -43,7 +46,7 @@ fn a_million_timers_polled_once_and_dropped_leave_no_memory_behind() {
     let mut keeper = timers::sleep(Duration::from_secs(600));
     assert!(Pin::new(&mut keeper).poll(&mut cx).is_pending());
     std::thread::sleep(Duration::from_millis(50));
-    let baseline = window.stats().net_bytes;
+    let baseline = live();
 
     // 1. Each timer dropped right after its first poll (mostly before the driver saw it).
     for i in 0..N {
@@ -51,11 +54,7 @@ fn a_million_timers_polled_once_and_dropped_leave_no_memory_behind() {
         assert!(Pin::new(&mut timer).poll(&mut cx).is_pending());
         drop(timer);
     }
-    wait_for_baseline(
-        &window,
-        baseline,
-        "dropping timers right after their first poll",
-    );
+    wait_for_baseline(baseline, "dropping timers right after their first poll");
 
     // 2. All polled first and left for the driver to put in its wheel, then all dropped: each
     //    cancel must take its entry out of the wheel (the slab shrinks back).
@@ -68,7 +67,7 @@ fn a_million_timers_polled_once_and_dropped_leave_no_memory_behind() {
     // The driver handles ops in order: once this short sleep has fired, all are in the wheel.
     block_on::block_on(timers::sleep(Duration::from_millis(1)));
     drop(timers);
-    wait_for_baseline(&window, baseline, "dropping a million registered timers");
+    wait_for_baseline(baseline, "dropping a million registered timers");
 
     // 3. A few registered timers dropped while the driver parks towards a far deadline (the
     //    keeper's) are freed within a driver round, without one wake-up per cancel: on a
