@@ -11,9 +11,8 @@ use std::thread;
 use std::time::Duration;
 
 use block_on::block_on;
-use common::{Countdown, DropCounter};
+use common::{Countdown, DropCounter, within};
 use executor::{Executor, JoinHandle, spawn, yield_now};
-use testkit::within;
 
 const LIMIT: Duration = Duration::from_secs(60);
 

@@ -18,9 +18,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use block_on::block_on;
-use common::DropCounter;
+use common::{DropCounter, within};
 use executor::{Executor, JoinHandle, yield_now};
-use testkit::within;
 use wakers::WakerSlot;
 
 /// Generous: only turns a hang into a failure.

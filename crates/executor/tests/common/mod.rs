@@ -8,6 +8,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
+// One deadline guard for every test crate of the workspace; re-exported here so the tests keep
+// saying `common::within`. Not every test binary that includes this module uses it.
+#[allow(unused_imports)]
+pub use testkit::within;
+
 /// Adds one to a counter when dropped.
 pub struct DropCounter(pub Arc<AtomicUsize>);
 
