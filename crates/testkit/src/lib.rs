@@ -1,5 +1,6 @@
 //! Test and bench tooling shared by the workspace's crates: a dev-dependency only, never
-//! published, and independent of our other crates (so any of them can use it without a cycle).
+//! published, and independent of our other crates except behind the `join-handle` feature (so
+//! any of them can use it).
 //!
 //! * [`CountingAlloc`] and [`measure_allocations`], [`count_allocations`],
 //!   [`thread_allocations`], [`AllocWindow`], [`live_bytes`]: a global allocator that counts
@@ -8,12 +9,16 @@
 //!   it does not finish in time.
 //! * [`WakeHelper`] and [`RoundTrips`]: a thread that wakes every waker sent to it, and the
 //!   future that goes back and forth with it (a cross-thread wake per round trip).
+//! * `ToyQueue` (feature `join-handle`): a scheduler that queues `join-handle` runnables for
+//!   the test to run by hand and records their task events.
 //! * `GroupDefaults` (feature `criterion`): a bench group's timing settings, applied only
 //!   where the command line gave none.
 
 mod alloc;
 #[cfg(feature = "criterion")]
 mod bench;
+#[cfg(feature = "join-handle")]
+mod toy_queue;
 mod wake_helper;
 mod within;
 
@@ -23,5 +28,7 @@ pub use crate::alloc::{
 };
 #[cfg(feature = "criterion")]
 pub use crate::bench::GroupDefaults;
+#[cfg(feature = "join-handle")]
+pub use crate::toy_queue::ToyQueue;
 pub use crate::wake_helper::{RoundTrips, WakeHelper};
 pub use crate::within::within;
