@@ -8,7 +8,7 @@
 //!   waits to be woken, [`ROUND_TRIPS`] times; time per round trip.
 //!
 //! Every implementation runs the very same future type. Before each timed run, an untimed pass
-//! counts the allocations per `block_on` call with [`benches::CountingAlloc`] and prints them.
+//! counts the allocations per `block_on` call with [`testkit::CountingAlloc`] and prints them.
 //! Before each group, a short interleaved pass (every implementation in turn, 20 rounds) prints
 //! medians that the load drifting during the sequential criterion runs cannot bias.
 //!
@@ -19,11 +19,7 @@
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{SyncSender, sync_channel};
-use std::task::{Context, Poll, Waker};
-use std::thread::{self, JoinHandle};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
@@ -31,12 +27,14 @@ use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
 use criterion::{criterion_group, criterion_main};
 
 #[global_allocator]
-static ALLOC: benches::CountingAlloc = benches::CountingAlloc;
+static ALLOC: testkit::CountingAlloc = testkit::CountingAlloc;
 
 /// Wakes per `block_on/self_wake` call.
 const SELF_WAKES: u64 = 100_000;
 /// Round trips with the helper thread per `block_on/round_trip` call.
 const ROUND_TRIPS: u64 = 20_000;
+/// Criterion's own default sample size, kept where a group needs no other.
+const CRITERION_SAMPLE_SIZE: usize = 100;
 
 /// A way to run a future to completion on the current thread.
 trait BlockOn {
@@ -95,7 +93,7 @@ fn bench_one<B: BlockOn, F: Future>(
     make: impl Fn() -> F,
 ) {
     imp.block_on(make()); // lets thread-locals and lazy state settle first
-    let ((), allocs) = benches::count_allocations(|| {
+    let ((), allocs) = testkit::count_allocations(|| {
         for _ in 0..counted_calls {
             black_box(imp.block_on(make()));
         }
@@ -197,10 +195,13 @@ fn ready(c: &mut Criterion) {
         "block_on/ready",
         10_000,
         |group| {
-            group
-                .throughput(Throughput::Elements(1))
-                .warm_up_time(Duration::from_millis(500))
-                .measurement_time(Duration::from_secs(2));
+            group.throughput(Throughput::Elements(1));
+            testkit::GroupDefaults {
+                sample_size: CRITERION_SAMPLE_SIZE,
+                warm_up_time: Duration::from_millis(500),
+                measurement_time: Duration::from_secs(2),
+            }
+            .apply(group);
         },
         || std::future::ready(black_box(1u64)),
     );
@@ -232,11 +233,13 @@ fn self_wake(c: &mut Criterion) {
         "block_on/self_wake",
         3,
         |group| {
-            group
-                .throughput(Throughput::Elements(SELF_WAKES))
-                .sample_size(20)
-                .warm_up_time(Duration::from_millis(500))
-                .measurement_time(Duration::from_secs(3));
+            group.throughput(Throughput::Elements(SELF_WAKES));
+            testkit::GroupDefaults {
+                sample_size: 20,
+                warm_up_time: Duration::from_millis(500),
+                measurement_time: Duration::from_secs(3),
+            }
+            .apply(group);
         },
         || SelfWake {
             left: black_box(SELF_WAKES),
@@ -244,80 +247,11 @@ fn self_wake(c: &mut Criterion) {
     );
 }
 
-/// A long-lived thread that wakes every waker sent to it, after raising `answered`.
-struct Helper {
-    to_helper: Option<SyncSender<Waker>>,
-    answered: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Helper {
-    fn start() -> Helper {
-        let (to_helper, from_future) = sync_channel::<Waker>(1);
-        let answered = Arc::new(AtomicBool::new(false));
-        let flag = answered.clone();
-        let thread = thread::Builder::new()
-            .name("round-trip helper".into())
-            .spawn(move || {
-                for waker in from_future {
-                    flag.store(true, Ordering::Release);
-                    waker.wake();
-                }
-            })
-            .expect("spawn the helper thread");
-        Helper {
-            to_helper: Some(to_helper),
-            answered,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Helper {
-    fn drop(&mut self) {
-        drop(self.to_helper.take()); // closes the channel: the helper's loop ends
-        if let Some(thread) = self.thread.take() {
-            thread.join().expect("the helper thread panicked");
-        }
-    }
-}
-
-/// Sends its waker to the [`Helper`] and waits for the answer, `left` times.
-struct RoundTrips<'a> {
-    helper: &'a Helper,
-    left: u64,
-    waiting: bool,
-}
-
-impl Future for RoundTrips<'_> {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.waiting {
-            if !self.helper.answered.swap(false, Ordering::Acquire) {
-                return Poll::Pending; // a spurious poll: the helper has not answered yet
-            }
-            self.waiting = false;
-            self.left -= 1;
-        }
-        if self.left == 0 {
-            return Poll::Ready(());
-        }
-        let to_helper = self.helper.to_helper.as_ref().expect("helper running");
-        to_helper
-            .send(cx.waker().clone())
-            .expect("the helper thread is alive");
-        self.waiting = true;
-        Poll::Pending
-    }
-}
-
 fn round_trip(c: &mut Criterion) {
-    let helper = Helper::start();
+    let helper = testkit::WakeHelper::start();
     // Round trips go through the scheduler, so they swing with the machine's load (about 2 s).
-    interleaved("block_on/round_trip", 20, 1, 2_000, || RoundTrips {
-        helper: &helper,
-        left: black_box(2_000),
-        waiting: false,
+    interleaved("block_on/round_trip", 20, 1, 2_000, || {
+        helper.round_trips(black_box(2_000))
     });
     compare(
         c,
@@ -326,16 +260,15 @@ fn round_trip(c: &mut Criterion) {
         |group| {
             group
                 .throughput(Throughput::Elements(ROUND_TRIPS))
-                .sampling_mode(SamplingMode::Flat)
-                .sample_size(10)
-                .warm_up_time(Duration::from_millis(500))
-                .measurement_time(Duration::from_secs(12));
+                .sampling_mode(SamplingMode::Flat);
+            testkit::GroupDefaults {
+                sample_size: 10,
+                warm_up_time: Duration::from_millis(500),
+                measurement_time: Duration::from_secs(12),
+            }
+            .apply(group);
         },
-        || RoundTrips {
-            helper: &helper,
-            left: black_box(ROUND_TRIPS),
-            waiting: false,
-        },
+        || helper.round_trips(black_box(ROUND_TRIPS)),
     );
 }
 

@@ -23,18 +23,31 @@
 //! thread in `ex.run(..)` plus the caller's `block_on(ex.run(..))`; `futures-threadpool` is a
 //! `ThreadPool` of two threads with the caller in `futures::executor::block_on`.
 //!
-//! Before each group, a short interleaved pass (every implementation in turn, several rounds)
-//! prints medians, ours over the fastest peer, and paired ratios that the load drifting during
-//! the sequential criterion runs cannot bias (skipped under `--profile-time`, or with
-//! `EXECUTOR_BENCH_INTERLEAVED=0`).
+//! A sample is driven in one of two [`Mode`]s:
+//!
+//! * **block_on-driven** (how users run): a fresh runtime per sample, built and dropped outside
+//!   the timed span; the root future, given to the runtime's `block_on`, spawns the tasks and
+//!   awaits them. The criterion runs use this mode.
+//! * **run-driven** (the shape of `cargo bench -p executor`): one runtime per implementation,
+//!   built once and reused by every sample; ours spawns the root future as a task and drives
+//!   it with [`Executor::run`](executor::Executor::run) (with two threads, beside its worker).
+//!   Peers have no `run`: they drive the root with their `block_on` on the reused runtime.
+//!
+//! Before each group, a short interleaved pass per mode (every implementation in turn, several
+//! rounds) prints medians, ours over the fastest peer, and paired ratios that the load
+//! drifting during the sequential criterion runs cannot bias; at the end, one table lists ours
+//! over the fastest peer for every workload in both modes (skipped under `--profile-time`, or
+//! with `EXECUTOR_BENCH_INTERLEAVED=0`). To run only the interleaved passes, give criterion a
+//! filter that matches no benchmark: `cargo bench -p benches --bench executor -- none`.
 //!
 //! Before the timed runs, `executor/bytes_per_pending_task` spawns [`PENDING`] tasks that stay
 //! pending after their first poll, and prints the live heap bytes and allocations per task for
-//! every implementation (measured with [`benches::measure_allocations`]).
+//! every implementation (measured with [`testkit::measure_allocations`]).
 
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::Pin;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::thread;
@@ -48,7 +61,7 @@ use futures::future::RemoteHandle;
 use futures::task::{LocalSpawnExt, SpawnExt};
 
 #[global_allocator]
-static ALLOC: benches::CountingAlloc = benches::CountingAlloc;
+static ALLOC: testkit::CountingAlloc = testkit::CountingAlloc;
 
 /// Tasks per `spawn_10k` run.
 const SPAWNS: u64 = 10_000;
@@ -494,7 +507,27 @@ impl Workload {
     }
 }
 
-/// Times one run of workload `w` on `rt`.
+/// How a sample drives the runtime (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// One runtime per implementation, reused; ours runs the root as a task under `run()`.
+    Run,
+    /// A fresh runtime per sample; the root future is given to its `block_on`.
+    BlockOn,
+}
+
+impl Mode {
+    const ALL: [Mode; 2] = [Mode::Run, Mode::BlockOn];
+
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Run => "run-driven",
+            Mode::BlockOn => "block_on-driven",
+        }
+    }
+}
+
+/// Times one run of workload `w` on `rt`, driven by its `block_on`.
 fn run_once<R: Runtime>(rt: &R, w: Workload) -> Duration {
     let s = rt.spawner();
     let start = Instant::now();
@@ -507,23 +540,72 @@ fn run_once<R: Runtime>(rt: &R, w: Workload) -> Duration {
     start.elapsed()
 }
 
-/// An implementation under its function id: runs a workload once and says how long it took.
-type Imp<'a> = (&'static str, &'a dyn Fn(Workload) -> Duration);
+/// Times one run of workload `w` on our executor, its root spawned as a task and driven by
+/// [`Executor::run`](executor::Executor::run) on this thread.
+fn run_driven(ex: &executor::Executor, w: Workload) -> Duration {
+    let s = OursSpawner;
+    let start = Instant::now();
+    let root = match w {
+        Workload::Spawn => ex.spawn(spawn_many(s, SPAWNS)),
+        Workload::Yield => ex.spawn(yield_many(s, YIELD_TASKS, YIELDS)),
+        Workload::PingPong => ex.spawn(ping_pong(s, PAIRS, ROUND_TRIPS)),
+        Workload::Chain => ex.spawn(chain(s, CHAIN)),
+    };
+    ex.run();
+    let elapsed = start.elapsed();
+    assert!(
+        root.is_finished(),
+        "run() returned before the root task finished"
+    );
+    elapsed
+}
+
+/// One sample of a peer (or of ours, block_on-driven): on `reused` (run-driven) or on a
+/// runtime fresh from `fresh` (block_on-driven), built and dropped outside the timed span.
+fn peer_sample<R: Runtime>(reused: &R, fresh: impl Fn() -> R, w: Workload, m: Mode) -> Duration {
+    match m {
+        Mode::Run => run_once(reused, w),
+        Mode::BlockOn => {
+            let rt = fresh();
+            let elapsed = run_once(&rt, w);
+            drop(rt);
+            elapsed
+        }
+    }
+}
+
+/// One sample of ours, as [`peer_sample`] but run-driven by [`run_driven`].
+fn ours_sample(reused: &Ours, fresh: impl Fn() -> Ours, w: Workload, m: Mode) -> Duration {
+    match m {
+        Mode::Run => run_driven(&reused.0, w),
+        Mode::BlockOn => peer_sample(reused, fresh, w, m),
+    }
+}
+
+/// An implementation under its function id: runs a workload once in a mode and says how long
+/// it took.
+type Imp<'a> = (&'static str, &'a dyn Fn(Workload, Mode) -> Duration);
+
+/// Ours over the fastest peer (medians of an interleaved pass), per workload, mode and thread
+/// count, for the closing table.
+static SUMMARY: Mutex<Vec<(String, Mode, benches::Interleaved)>> = Mutex::new(Vec::new());
 
 /// An untimed-by-criterion cross-check that the load drifting between one implementation's
 /// criterion run and the next cannot bias: `rounds` times, every implementation runs the
-/// workload once in turn. Prints each one's median time per operation, ours over the fastest
-/// peer's, and the paired ratios (ours over each peer within a round, median over rounds),
-/// which unlike "over the fastest" are not biased upwards by taking the least of noisy medians.
-fn interleaved(name: &str, w: Workload, rounds: usize, imps: &[Imp<'_>]) {
+/// workload once in turn, in mode `m`. Prints the summary of [`benches::print_interleaved`].
+fn interleaved(name: &str, w: Workload, m: Mode, rounds: usize, imps: &[Imp<'_>]) {
     let mut times = vec![Vec::with_capacity(rounds); imps.len()];
     for _ in 0..rounds {
         for (t, (_, run)) in times.iter_mut().zip(imps) {
-            t.push(run(w).as_nanos() as f64 / w.elements() as f64);
+            t.push(run(w, m).as_nanos() as f64 / w.elements() as f64);
         }
     }
     let ids: Vec<&str> = imps.iter().map(|(id, _)| *id).collect();
-    benches::print_interleaved(name, &ids, &times);
+    let summary = benches::print_interleaved(&format!("{name} {}", m.name()), &ids, &times);
+    SUMMARY
+        .lock()
+        .expect("no bench panicked while holding the summary")
+        .push((name.to_string(), m, summary));
 }
 
 /// Whether to run the interleaved passes: not under `--profile-time` (a profile should see only
@@ -533,79 +615,165 @@ fn interleaving_wanted() -> bool {
         && !std::env::args().any(|a| a == "--profile-time")
 }
 
-/// Runs every workload in its group `executor/<workload><suffix>`: first the interleaved pass,
-/// then each implementation under criterion. `imps[0]` is ours.
+/// Runs every workload in its group `executor/<workload><suffix>`: first the interleaved pass
+/// in both modes, then each implementation under criterion, block_on-driven. `imps[0]` is ours.
 fn run_groups(c: &mut Criterion, suffix: &str, imps: &[Imp<'_>]) {
     for w in Workload::ALL {
         let name = format!("executor/{}{suffix}", w.name());
         for (_, run) in imps {
-            run(w); // lets thread-locals, lazy state and queues settle
+            run(w, Mode::Run); // lets thread-locals, lazy state and queues settle
         }
         if interleaving_wanted() {
             let rounds = (Duration::from_millis(400).as_nanos() / w.run_time().as_nanos()) as usize;
-            interleaved(&name, w, rounds.clamp(8, 60), imps);
+            for m in Mode::ALL {
+                interleaved(&name, w, m, rounds.clamp(8, 60), imps);
+            }
         }
         let mut g = c.benchmark_group(name);
         g.throughput(Throughput::Elements(w.elements()))
-            .sample_size(10)
-            .sampling_mode(SamplingMode::Flat)
-            .warm_up_time(Duration::from_millis(300))
-            .measurement_time(Duration::from_millis(1500).max(w.run_time() * 25));
+            .sampling_mode(SamplingMode::Flat);
+        testkit::GroupDefaults {
+            sample_size: 10,
+            warm_up_time: Duration::from_millis(300),
+            measurement_time: Duration::from_millis(1500).max(w.run_time() * 25),
+        }
+        .apply(&mut g);
         for (id, run) in imps {
             g.bench_function(*id, |b| {
-                b.iter_custom(|iters| (0..iters).map(|_| run(w)).sum())
+                b.iter_custom(|iters| (0..iters).map(|_| run(w, Mode::BlockOn)).sum())
             });
         }
         g.finish();
     }
 }
 
+impl Ours {
+    fn one_thread() -> Ours {
+        Ours(executor::Executor::new())
+    }
+    /// One worker thread plus the caller of `block_on` or `run`.
+    fn two_threads() -> Ours {
+        Ours(executor::Executor::builder().worker_threads(1).build())
+    }
+}
+
+impl Tokio {
+    fn current_thread() -> Tokio {
+        Tokio(
+            tokio::runtime::Builder::new_current_thread()
+                .build()
+                .expect("a current-thread tokio runtime"),
+        )
+    }
+    fn multi_thread() -> Tokio {
+        Tokio(
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .build()
+                .expect("a multi-thread tokio runtime"),
+        )
+    }
+}
+
+impl FuturesThreadPool {
+    fn two_threads() -> FuturesThreadPool {
+        FuturesThreadPool(
+            ThreadPool::builder()
+                .pool_size(2)
+                .create()
+                .expect("a futures thread pool"),
+        )
+    }
+}
+
+/// One line-up of the four implementations: how to build each (the one reused in the
+/// run-driven mode is built here once), and their function ids.
+struct LineUp<P> {
+    suffix: &'static str,
+    ids: [&'static str; 4],
+    ours: fn() -> Ours,
+    tokio: fn() -> Tokio,
+    async_executor_threads: usize,
+    futures: fn() -> P,
+}
+
+impl<P: Runtime> LineUp<P> {
+    fn run(self, c: &mut Criterion) {
+        let (ours, tokio, ae, pool) = (
+            (self.ours)(),
+            (self.tokio)(),
+            AsyncExecutor::new(self.async_executor_threads),
+            (self.futures)(),
+        );
+        let extra = self.async_executor_threads;
+        let [id0, id1, id2, id3] = self.ids;
+        run_groups(
+            c,
+            self.suffix,
+            &[
+                (id0, &|w, m| ours_sample(&ours, self.ours, w, m)),
+                (id1, &|w, m| peer_sample(&tokio, self.tokio, w, m)),
+                (id2, &|w, m| {
+                    peer_sample(&ae, || AsyncExecutor::new(extra), w, m)
+                }),
+                (id3, &|w, m| peer_sample(&pool, self.futures, w, m)),
+            ],
+        );
+    }
+}
+
 fn one_thread(c: &mut Criterion) {
-    let ours = Ours(executor::Executor::new());
-    let tokio = Tokio(
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("a current-thread tokio runtime"),
-    );
-    let ae = AsyncExecutor::new(0);
-    let pool = FuturesLocalPool::new();
-    run_groups(
-        c,
-        "",
-        &[
-            ("ours", &|w| run_once(&ours, w)),
-            ("tokio", &|w| run_once(&tokio, w)),
-            ("async-executor", &|w| run_once(&ae, w)),
-            ("futures-localpool", &|w| run_once(&pool, w)),
-        ],
-    );
+    LineUp {
+        suffix: "",
+        ids: ["ours", "tokio", "async-executor", "futures-localpool"],
+        ours: Ours::one_thread,
+        tokio: Tokio::current_thread,
+        async_executor_threads: 0,
+        futures: FuturesLocalPool::new,
+    }
+    .run(c);
 }
 
 fn two_threads(c: &mut Criterion) {
-    let ours = Ours(executor::Executor::builder().worker_threads(1).build());
-    let tokio = Tokio(
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .build()
-            .expect("a multi-thread tokio runtime"),
-    );
-    let ae = AsyncExecutor::new(1);
-    let pool = FuturesThreadPool(
-        ThreadPool::builder()
-            .pool_size(2)
-            .create()
-            .expect("a futures thread pool"),
-    );
-    run_groups(
-        c,
-        "_2t",
-        &[
-            ("ours", &|w| run_once(&ours, w)),
-            ("tokio-mt2", &|w| run_once(&tokio, w)),
-            ("async-executor-2t", &|w| run_once(&ae, w)),
-            ("futures-threadpool", &|w| run_once(&pool, w)),
+    LineUp {
+        suffix: "_2t",
+        ids: [
+            "ours",
+            "tokio-mt2",
+            "async-executor-2t",
+            "futures-threadpool",
         ],
-    );
+        ours: Ours::two_threads,
+        tokio: Tokio::multi_thread,
+        async_executor_threads: 1,
+        futures: FuturesThreadPool::two_threads,
+    }
+    .run(c);
+}
+
+/// Prints, after every group ran, ours over the fastest peer for each workload in both modes.
+fn summary(_: &mut Criterion) {
+    let rows = SUMMARY
+        .lock()
+        .expect("no bench panicked while holding the summary");
+    if rows.is_empty() {
+        return;
+    }
+    println!("executor interleaved summary: ours / fastest peer (medians), by mode");
+    println!("| workload | run-driven | block_on-driven |");
+    println!("|---|---|---|");
+    let mut names: Vec<&str> = rows.iter().map(|(n, _, _)| n.as_str()).collect();
+    names.dedup();
+    for name in names {
+        let cell = |m: Mode| {
+            rows.iter()
+                .find(|(n, mode, _)| n == name && *mode == m)
+                .map_or_else(String::new, |(_, _, s)| {
+                    format!("{:.2}x {}", s.ours_over_fastest, s.fastest_peer)
+                })
+        };
+        println!("| {name} | {} | {} |", cell(Mode::Run), cell(Mode::BlockOn));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -638,7 +806,7 @@ fn pending_cost<R: Runtime>(rt: &R, n: usize) -> (f64, f64) {
     let s = rt.spawner();
     rt.block_on(spawn_many(s.clone(), 10)); // lets thread-locals and lazy state settle
     POLLED.store(0, Ordering::SeqCst);
-    let ((), stats) = benches::measure_allocations(|| {
+    let ((), stats) = testkit::measure_allocations(|| {
         rt.block_on(async {
             for _ in 0..n {
                 s.detach(PendingForever { waker: None });
@@ -717,6 +885,7 @@ criterion_group!(
     executor_benches,
     bytes_per_pending_task,
     one_thread,
-    two_threads
+    two_threads,
+    summary
 );
 criterion_main!(executor_benches);

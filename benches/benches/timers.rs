@@ -28,11 +28,9 @@
 //!
 //! Every implementation runs the very same construction; only the timer type changes.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::{Pin, pin};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::Context;
 use std::time::{Duration, Instant};
 
@@ -53,43 +51,8 @@ const INTERLEAVED_TIMERS: u32 = 200_000;
 /// Pending timers in the memory measurement.
 const MEMORY_TIMERS: usize = 100_000;
 
-// ---------------------------------------------------------------------------------------------
-// A byte-counting allocator, switched on only for the memory pass.
-
-static COUNTING: AtomicBool = AtomicBool::new(false);
-static ALLOCATED: AtomicU64 = AtomicU64::new(0);
-static FREED: AtomicU64 = AtomicU64::new(0);
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-/// Forwards to `System`; while `COUNTING` is on, adds up bytes allocated and freed.
-struct ByteCounter;
-
-// SAFETY: every call is forwarded unchanged to `System`; the bookkeeping touches only static
-// atomics and never allocates.
-unsafe impl GlobalAlloc for ByteCounter {
-    #[inline]
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            ALLOCATED.fetch_add(layout.size() as u64, Ordering::Relaxed);
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: our caller upholds `alloc`'s contract for `layout`; we pass it on unchanged.
-        unsafe { System.alloc(layout) }
-    }
-
-    #[inline]
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if COUNTING.load(Ordering::Relaxed) {
-            FREED.fetch_add(layout.size() as u64, Ordering::Relaxed);
-        }
-        // SAFETY: `ptr` came from `System` with `layout`: every allocation goes through `alloc`
-        // above (the default `realloc` is built on `alloc` and `dealloc`).
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static ALLOC: ByteCounter = ByteCounter;
+static ALLOC: testkit::CountingAlloc = testkit::CountingAlloc;
 
 // ---------------------------------------------------------------------------------------------
 // The implementations.
@@ -263,12 +226,7 @@ fn memory_per_timer<T: Timers>(t: &T) -> (f64, f64) {
         drop(warm);
         std::thread::sleep(Duration::from_millis(50));
 
-        let (a0, f0, n0) = (
-            ALLOCATED.load(Ordering::SeqCst),
-            FREED.load(Ordering::SeqCst),
-            ALLOCATIONS.load(Ordering::SeqCst),
-        );
-        COUNTING.store(true, Ordering::SeqCst);
+        let window = testkit::AllocWindow::open();
         let deadline = Instant::now() + Duration::from_secs(3600);
         for i in 0..MEMORY_TIMERS {
             let mut timer: Pin<Box<dyn Future<Output = ()>>> =
@@ -278,10 +236,10 @@ fn memory_per_timer<T: Timers>(t: &T) -> (f64, f64) {
         }
         // Let driver threads take in what was queued.
         std::thread::sleep(Duration::from_millis(200));
-        COUNTING.store(false, Ordering::SeqCst);
-        let live = (ALLOCATED.load(Ordering::SeqCst) - a0) as f64
-            - (FREED.load(Ordering::SeqCst) - f0) as f64;
-        let allocs = (ALLOCATIONS.load(Ordering::SeqCst) - n0) as f64;
+        let stats = window.stats();
+        drop(window);
+        let live = stats.net_bytes as f64;
+        let allocs = stats.allocations as f64;
         drop(held);
         (live / MEMORY_TIMERS as f64, allocs / MEMORY_TIMERS as f64)
     })
@@ -358,10 +316,13 @@ fn bench_create_poll_drop(c: &mut Criterion) {
     let mut group = c.benchmark_group("timers/create_poll_drop");
     group
         .throughput(Throughput::Elements(CREATE_POLL_DROP))
-        .sampling_mode(SamplingMode::Flat)
-        .sample_size(10)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2));
+        .sampling_mode(SamplingMode::Flat);
+    testkit::GroupDefaults {
+        sample_size: 10,
+        warm_up_time: Duration::from_millis(500),
+        measurement_time: Duration::from_secs(2),
+    }
+    .apply(&mut group);
     fn one<T: Timers>(
         t: &T,
         group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
@@ -385,11 +346,13 @@ fn bench_create_poll_drop(c: &mut Criterion) {
 fn bench_sleep_100k(c: &mut Criterion) {
     let offsets = random_durations(MANY, Duration::from_millis(100), 0x2545_F491_4F6C_DD1D);
     let mut group = c.benchmark_group("timers/sleep_100k");
-    group
-        .sampling_mode(SamplingMode::Flat)
-        .sample_size(10)
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(2));
+    group.sampling_mode(SamplingMode::Flat);
+    testkit::GroupDefaults {
+        sample_size: 10,
+        warm_up_time: Duration::from_millis(300),
+        measurement_time: Duration::from_secs(2),
+    }
+    .apply(&mut group);
     fn one<T: Timers>(
         t: &T,
         group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,

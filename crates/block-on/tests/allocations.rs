@@ -2,40 +2,19 @@
 //!
 //! This file is its own test binary so that its counting global allocator sees only this test.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::future::poll_fn;
 use std::task::Poll;
 
 use block_on::block_on;
 
-struct CountingAlloc;
-
-thread_local! {
-    static ALLOCS: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: every call is forwarded unchanged to `System`, which upholds `GlobalAlloc`'s
-// contract; the counter is a thread-local `Cell` that never allocates.
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCS.try_with(|n| n.set(n.get() + 1));
-        // SAFETY: same layout contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
+static GLOBAL: testkit::CountingAlloc = testkit::CountingAlloc;
 
-fn allocations_during(f: impl FnOnce()) -> usize {
-    let before = ALLOCS.with(Cell::get);
+/// Allocations made by this thread (not the other tests') while `f` runs.
+fn allocations_during(f: impl FnOnce()) -> u64 {
+    let before = testkit::thread_allocations();
     f();
-    ALLOCS.with(Cell::get) - before
+    testkit::thread_allocations() - before
 }
 
 fn self_waking(times: usize) -> impl std::future::Future<Output = usize> {

@@ -11,16 +11,7 @@ use std::thread;
 use std::time::Duration;
 
 use block_on::block_on;
-
-/// Runs `f` on its own thread and fails (instead of hanging) if it takes longer than `limit`.
-fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(limit)
-        .expect("deadlock or lost wake-up: the call did not finish in time")
-}
+use testkit::within;
 
 /// The lesson's countdown: wakes itself and returns `Pending` until the count reaches zero.
 struct Countdown {

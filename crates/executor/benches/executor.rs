@@ -8,7 +8,11 @@
 //!   handle; per task.
 //! * `executor-own/remote_wake`: one task hands its waker to a helper thread and waits to be
 //!   woken, [`WAKES`] times; per wake (a cross-thread unpark each time).
-//! * `executor-own/yield`: [`YIELDERS`] tasks yielding [`YIELDS`] times each; per yield.
+//! * `executor-own/yield`: [`YIELDERS`] tasks yielding [`YIELDS`] times each, spawned from
+//!   outside and driven by `run()` on one reused executor; per yield.
+//! * `executor-own/yield_block_on`: the same tasks the way a program runs them: a fresh
+//!   executor per iteration (built and dropped untimed), the tasks spawned by the future given
+//!   to its `block_on`, which awaits their handles; per yield.
 //! * `executor-own/chain`: a chain of [`TASKS`] tasks, each spawning the next; per task.
 //! * `executor-own/runners_2`: [`TASKS`] tasks that yield [`RUNNER_YIELDS`] times each, driven
 //!   by `run()` on two threads of one executor; per task.
@@ -17,11 +21,10 @@ use std::future::Future;
 use std::hint::black_box;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{SyncSender, sync_channel};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use executor::{Executor, spawn, yield_now};
@@ -37,11 +40,16 @@ const YIELDS: u64 = 1_000;
 /// Yields per task in a `runners_2` run.
 const RUNNER_YIELDS: u64 = 10;
 
+/// Every group's settings; criterion's command-line flags (`cargo bench -p executor --
+/// --warm-up-time 1`) replace the timings.
 fn configure(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
-    g.sample_size(10)
-        .sampling_mode(SamplingMode::Flat)
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(2));
+    g.sampling_mode(SamplingMode::Flat);
+    testkit::GroupDefaults {
+        sample_size: 10,
+        warm_up_time: Duration::from_millis(300),
+        measurement_time: Duration::from_secs(2),
+    }
+    .apply(g);
 }
 
 fn spawning(c: &mut Criterion) {
@@ -122,6 +130,31 @@ fn yielding(c: &mut Criterion) {
             ex.run();
         });
     });
+    g.bench_function("yield_block_on", |b| {
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| {
+                    let ex = Executor::new();
+                    let start = Instant::now();
+                    ex.block_on(async {
+                        let handles: Vec<_> = (0..YIELDERS)
+                            .map(|_| {
+                                spawn(async {
+                                    for _ in 0..YIELDS {
+                                        yield_now().await;
+                                    }
+                                })
+                            })
+                            .collect();
+                        for h in handles {
+                            h.await;
+                        }
+                    });
+                    start.elapsed()
+                })
+                .sum()
+        });
+    });
     g.finish();
 
     let ex = Arc::new(Executor::new());
@@ -146,84 +179,15 @@ fn yielding(c: &mut Criterion) {
     g.finish();
 }
 
-/// A long-lived thread that wakes every waker sent to it, after raising `answered`.
-struct Helper {
-    to_helper: Option<SyncSender<Waker>>,
-    answered: Arc<AtomicBool>,
-    thread: Option<thread::JoinHandle<()>>,
-}
-
-impl Helper {
-    fn start() -> Helper {
-        let (to_helper, wakers) = sync_channel::<Waker>(1);
-        let answered = Arc::new(AtomicBool::new(false));
-        let flag = answered.clone();
-        let thread = thread::spawn(move || {
-            for waker in wakers {
-                flag.store(true, Ordering::Release);
-                waker.wake();
-            }
-        });
-        Helper {
-            to_helper: Some(to_helper),
-            answered,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Helper {
-    fn drop(&mut self) {
-        drop(self.to_helper.take());
-        if let Some(t) = self.thread.take() {
-            t.join().expect("the helper thread panicked");
-        }
-    }
-}
-
-/// Sends its waker to the helper and waits for the answer, `left` times.
-struct RemoteWakes {
-    to_helper: SyncSender<Waker>,
-    answered: Arc<AtomicBool>,
-    left: u64,
-    waiting: bool,
-}
-
-impl Future for RemoteWakes {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.waiting {
-            if !self.answered.swap(false, Ordering::Acquire) {
-                return Poll::Pending;
-            }
-            self.waiting = false;
-            self.left -= 1;
-        }
-        if self.left == 0 {
-            return Poll::Ready(());
-        }
-        self.to_helper
-            .send(cx.waker().clone())
-            .expect("the helper is alive");
-        self.waiting = true;
-        Poll::Pending
-    }
-}
-
 fn remote_wake(c: &mut Criterion) {
-    let helper = Helper::start();
+    let helper = testkit::WakeHelper::start();
     let ex = Executor::new();
     let mut g = c.benchmark_group("executor-own");
     configure(&mut g);
     g.throughput(Throughput::Elements(WAKES));
     g.bench_function("remote_wake", |b| {
         b.iter(|| {
-            drop(ex.spawn(RemoteWakes {
-                to_helper: helper.to_helper.clone().expect("helper running"),
-                answered: helper.answered.clone(),
-                left: WAKES,
-                waiting: false,
-            }));
+            drop(ex.spawn(helper.round_trips(WAKES)));
             ex.run();
         });
     });

@@ -8,37 +8,7 @@ use std::task::{Context, Poll, Waker};
 use join_handle::{JoinHandle, Outcome, Runnable, Schedule, TaskEvent, TaskRef};
 use wakers::CountingWaker;
 
-/// Queues runnables in a vector; records task events.
-#[derive(Clone, Default)]
-struct Queue {
-    runnables: Arc<Mutex<Vec<Runnable>>>,
-    events: Arc<Mutex<Vec<TaskEvent>>>,
-}
-
-impl Schedule for Queue {
-    fn schedule(&self, runnable: Runnable) {
-        self.runnables.lock().unwrap().push(runnable);
-    }
-    fn task_event(&self, _: &TaskRef, event: TaskEvent) {
-        self.events.lock().unwrap().push(event);
-    }
-}
-
-impl Queue {
-    fn run_all(&self) -> usize {
-        let mut ran = 0;
-        loop {
-            let next = self.runnables.lock().unwrap().pop();
-            match next {
-                Some(r) => {
-                    r.run();
-                    ran += 1;
-                }
-                None => return ran,
-            }
-        }
-    }
-}
+use testkit::ToyQueue as Queue;
 
 /// Whether the gate is open, and the waker of the task waiting at it.
 type Gate = Arc<Mutex<(bool, Option<Waker>)>>;
@@ -109,7 +79,7 @@ fn a_dropped_handle_withdraws_its_waker_and_the_output_is_dropped_at_completion(
         "the unclaimed output was dropped"
     );
     assert_eq!(
-        *queue.events.lock().unwrap(),
+        queue.events(),
         [
             TaskEvent::FirstPending,
             TaskEvent::Completed {
@@ -190,7 +160,7 @@ fn an_executor_can_keep_its_own_index_of_pending_tasks() {
     sched.0.run_all();
     assert!(sched.1.lock().unwrap().is_empty());
     assert_eq!(
-        *sched.0.events.lock().unwrap(),
+        sched.0.events(),
         [
             TaskEvent::FirstPending,
             TaskEvent::Completed {

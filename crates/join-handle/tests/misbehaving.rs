@@ -5,35 +5,9 @@
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, panic_any};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use join_handle::{Runnable, Schedule, TaskEvent, TaskRef};
-
-/// Queues runnables in a vector; counts completions.
-#[derive(Clone, Default)]
-struct Queue {
-    runnables: Arc<Mutex<Vec<Runnable>>>,
-    released: Arc<AtomicUsize>,
-}
-
-impl Schedule for Queue {
-    fn schedule(&self, runnable: Runnable) {
-        self.runnables.lock().unwrap().push(runnable);
-    }
-    fn task_event(&self, _: &TaskRef, event: TaskEvent) {
-        if let TaskEvent::Completed { .. } = event {
-            self.released.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-}
-
-impl Queue {
-    fn pop(&self) -> Option<Runnable> {
-        self.runnables.lock().unwrap().pop()
-    }
-}
+use testkit::ToyQueue as Queue;
 
 /// A panic payload (or an output) whose destructor panics.
 struct Bomb;
@@ -66,11 +40,7 @@ fn a_panicking_destructor_after_a_panicking_poll_stays_inside_run() {
     let (runnable, handle) = join_handle::spawn(PanicsTwice, queue.clone());
     let ran = catch_unwind(AssertUnwindSafe(|| runnable.run()));
     assert!(ran.is_ok(), "a panic escaped Runnable::run");
-    assert_eq!(
-        queue.released.load(Ordering::SeqCst),
-        1,
-        "completion reported once"
-    );
+    assert_eq!(queue.completed(), 1, "completion reported once");
     assert!(handle.is_finished());
     let err = block_on::block_on(handle.try_join()).unwrap_err();
     assert!(err.is_panic());
@@ -89,11 +59,7 @@ fn a_detached_output_whose_destructor_panics_with_a_bomb_stays_inside_run() {
     drop(handle);
     let ran = catch_unwind(AssertUnwindSafe(|| runnable.run()));
     assert!(ran.is_ok(), "a panic escaped Runnable::run");
-    assert_eq!(
-        queue.released.load(Ordering::SeqCst),
-        1,
-        "completion reported once"
-    );
+    assert_eq!(queue.completed(), 1, "completion reported once");
 }
 
 /// A panic payload whose destructor panics with a `Bomb`, whose destructor panics again.
@@ -112,11 +78,7 @@ fn a_panic_payload_whose_destructor_panics_is_dropped_inside_run_when_detached()
     drop(handle);
     let ran = catch_unwind(AssertUnwindSafe(|| runnable.run()));
     assert!(ran.is_ok(), "a panic escaped Runnable::run");
-    assert_eq!(
-        queue.released.load(Ordering::SeqCst),
-        1,
-        "completion reported once"
-    );
+    assert_eq!(queue.completed(), 1, "completion reported once");
 }
 
 #[test]
@@ -148,11 +110,7 @@ fn a_join_waker_that_panics_with_a_bomb_stays_inside_run() {
     let again = queue.pop().expect("the wake queued the task");
     let ran = catch_unwind(AssertUnwindSafe(|| again.run()));
     assert!(ran.is_ok(), "a panic escaped Runnable::run");
-    assert_eq!(
-        queue.released.load(Ordering::SeqCst),
-        1,
-        "completion reported once"
-    );
+    assert_eq!(queue.completed(), 1, "completion reported once");
     assert_eq!(block_on::block_on(handle), 3);
 }
 
@@ -177,7 +135,7 @@ fn a_local_task_run_on_another_thread_stays_cancellable_by_its_owner() {
             .unwrap_err()
             .is_cancelled()
     );
-    assert_eq!(queue.released.load(Ordering::SeqCst), 1);
+    assert_eq!(queue.completed(), 1);
     // The foreign run handed the task back to the queue; that entry now does nothing.
     queue.pop().expect("handed back").run();
     assert!(queue.pop().is_none());

@@ -2,39 +2,17 @@
 //!
 //! This file holds a single test so that no other test allocates while it measures.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::task::Context;
 use std::time::{Duration, Instant};
 
-/// Forwards to `System` and keeps a running total of live bytes.
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: every call is forwarded unchanged to `System`; the bookkeeping is one atomic add.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: our caller upholds `alloc`'s contract; we pass `layout` on unchanged.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: `ptr` was allocated by `System` with `layout` (every allocation goes through
-        // `alloc` above, and the default `realloc` uses `alloc` and `dealloc`).
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static ALLOC: Counting = Counting;
+static ALLOC: testkit::CountingAlloc = testkit::CountingAlloc;
 
+/// Live bytes, process-wide; only differences within the test's allocation window count.
 fn live() -> isize {
-    LIVE.load(Ordering::SeqCst)
+    testkit::live_bytes() as isize
 }
 
 /// Waits (at most 30 s) until live bytes are back within `slack` of `baseline`.
@@ -58,6 +36,7 @@ fn wait_for_baseline(baseline: isize, what: &str) {
 #[test]
 fn a_million_timers_polled_once_and_dropped_leave_no_memory_behind() {
     const N: u64 = 1_000_000;
+    let _counting = testkit::AllocWindow::open(); // live bytes are counted from here on
     let waker = wakers::noop_waker();
     let mut cx = Context::from_waker(&waker);
 

@@ -6,20 +6,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::task::{Context, Poll};
-use std::thread;
-use std::time::Duration;
 
-/// Runs `f` on its own thread; a deadlock or lost wake-up fails the test instead of hanging.
-pub fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(limit)
-        .expect("deadlock or lost wake-up: did not finish in time")
-}
+// One deadline guard for every test crate of the workspace; re-exported here so the tests keep
+// saying `common::within`. Not every test binary that includes this module uses it.
+#[allow(unused_imports)]
+pub use testkit::within;
 
 /// Adds one to a counter when dropped.
 pub struct DropCounter(pub Arc<AtomicUsize>);
