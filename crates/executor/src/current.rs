@@ -130,8 +130,8 @@ where
     F::Output: Send + 'static,
 {
     let options = join_handle::Builder::new();
-    if let Some(sim) = crate::sim::simulator() {
-        return crate::sim::spawn(&*sim, future, options);
+    if crate::sim::simulating() && crate::sim::entered() {
+        return crate::sim::spawn(future, options);
     }
     CURRENT.with(|c| match &*c.borrow() {
         Some(current) => current.shared.spawn(future, options),
@@ -168,8 +168,8 @@ where
     F::Output: 'static,
 {
     let options = join_handle::Builder::new();
-    if let Some(sim) = crate::sim::simulator() {
-        return crate::sim::spawn_local(&*sim, future, options);
+    if crate::sim::simulating() && crate::sim::entered() {
+        return crate::sim::spawn_local(future, options);
     }
     CURRENT.with(|c| match &*c.borrow() {
         Some(current) if current.shared.owner == Some(std::thread::current().id()) => {

@@ -9,9 +9,9 @@
 //!
 //! # Invariants
 //!
-//! 1. Cost outside a simulation: `simulator()` is one relaxed load of `SIMULATING` while no
-//!    thread of the process has a simulator entered; the thread-local is read only when one
-//!    has. (`spawn` already reads a thread-local and allocates: the load is lost in that.)
+//! 1. Cost outside a simulation: `simulating()` is one relaxed load of `SIMULATING` (and a
+//!    branch) while no thread of the process has a simulator entered; the thread-local is
+//!    read only when one has, out of line, so that `spawn` inlines as it did without the hook.
 //! 2. A simulator entered on one thread is never seen by another: it lives in a thread-local;
 //!    `SIMULATING` only says whether to look.
 
@@ -116,13 +116,27 @@ impl fmt::Debug for SimulatorGuard {
     }
 }
 
-/// The simulator entered on this thread, if any (invariant 1).
-#[inline]
-pub(crate) fn simulator() -> Option<Rc<dyn Simulator>> {
-    if SIMULATING.load(Ordering::Relaxed) == 0 {
-        return None;
-    }
-    SIMULATOR.try_with(|s| s.borrow().clone()).ok().flatten()
+/// Whether any thread has a simulator entered: the whole cost of the hook on the spawn path
+/// outside a simulation (invariant 1). Kept this small so that `spawn` inlines as before.
+#[inline(always)]
+pub(crate) fn simulating() -> bool {
+    SIMULATING.load(Ordering::Relaxed) != 0
+}
+
+/// Whether this thread has a simulator entered (only asked when [`simulating`]).
+#[cold]
+#[inline(never)]
+pub(crate) fn entered() -> bool {
+    SIMULATOR
+        .try_with(|s| s.borrow().is_some())
+        .unwrap_or(false)
+}
+
+/// The simulator entered on this thread.
+fn simulator() -> Rc<dyn Simulator> {
+    SIMULATOR
+        .with(|s| s.borrow().clone())
+        .expect("spawn: entered() said a simulator is entered")
 }
 
 /// A simulator's schedule, made a concrete type for `join_handle::spawn`.
@@ -138,35 +152,29 @@ impl Schedule for Hooked {
     }
 }
 
-/// `spawn` on a simulator's thread.
+/// `spawn` on a simulator's thread (see [`entered`]).
 #[cold]
-pub(crate) fn spawn<F>(
-    simulator: &dyn Simulator,
-    future: F,
-    options: join_handle::Builder,
-) -> JoinHandle<F::Output>
+#[inline(never)]
+pub(crate) fn spawn<F>(future: F, options: join_handle::Builder) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let schedule = Hooked(simulator.task());
+    let schedule = Hooked(simulator().task());
     let (runnable, handle) = options.spawn(future, schedule.clone());
     schedule.schedule(runnable);
     handle
 }
 
-/// `spawn_local` on a simulator's thread.
+/// `spawn_local` on a simulator's thread (see [`entered`]).
 #[cold]
-pub(crate) fn spawn_local<F>(
-    simulator: &dyn Simulator,
-    future: F,
-    options: join_handle::Builder,
-) -> JoinHandle<F::Output>
+#[inline(never)]
+pub(crate) fn spawn_local<F>(future: F, options: join_handle::Builder) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let schedule = Hooked(simulator.task());
+    let schedule = Hooked(simulator().task());
     let (runnable, handle) = options.spawn_local(future, schedule.clone());
     schedule.schedule(runnable);
     handle

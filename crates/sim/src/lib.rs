@@ -58,9 +58,15 @@
 //!
 //! # Limits
 //!
-//! Only what runs on the simulator's thread through its hooks is simulated: an `Executor` or
-//! `block_on::block_on` inside a simulated task is a real one (and `block_on` on a simulated
-//! timer would wait forever, since time moves only between the simulator's steps).
+//! * Only what runs on the simulator's thread through its hooks is simulated: an `Executor`
+//!   or `block_on::block_on` inside a simulated task is a real one (and `block_on` on a
+//!   simulated timer would wait forever, since time moves only between the simulator's
+//!   steps). `executor::spawn_blocking` runs on real threads: awaiting it stops the run with
+//!   a report (a deadlock if the simulator runs out of work first, else a wake from outside).
+//! * Time does not pass while anything is ready: a task that spins on `yield_now` until a
+//!   timer fires spins forever. Await the timer (or a channel) instead.
+//! * Timers made before the simulation (`sim.block_on(timers::sleep(d))` builds the sleep
+//!   first) measure from the real clock; make them inside.
 //!
 //! # Where it sits
 //!

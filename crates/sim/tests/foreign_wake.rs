@@ -71,3 +71,18 @@ fn a_timer_of_the_real_driver_is_reported_not_waited_for() {
         "{message}"
     );
 }
+
+#[test]
+fn awaiting_spawn_blocking_is_reported_not_waited_for() {
+    let message = common::panic_message(|| {
+        Builder::new().build().block_on(async {
+            executor::spawn_blocking(|| std::thread::sleep(Duration::from_millis(5))).await;
+        });
+    })
+    .expect("a real thread's work must be reported");
+    assert!(
+        message.contains("woken from thread") || message.contains("all tasks are blocked forever"),
+        "{message}"
+    );
+    assert!(message.contains("seed: 0"), "{message}");
+}

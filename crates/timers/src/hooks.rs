@@ -18,8 +18,9 @@
 //!    the same in every run (no addresses or hashes decide an order).
 //! 3. An entry in `timers` is `REGISTERED` (the clock moved it there from `QUEUED` on insert)
 //!    until the clock fires it or its future cancels it; either takes it out of both maps.
-//! 4. Cost outside a simulation: `clock()` is one relaxed load of `SIMULATING` when no thread
-//!    of the process has a clock entered, and a thread-local lookup only when one has.
+//! 4. Cost outside a simulation: `simulating()` is one relaxed load of `SIMULATING` (and a
+//!    branch) when no thread of the process has a clock entered; the thread-local lookup runs
+//!    only when one has, out of line, so the paths around it inline as they did without it.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -61,23 +62,43 @@ thread_local! {
 /// ```
 #[inline]
 pub fn now() -> Instant {
-    if SIMULATING.load(Ordering::Relaxed) == 0 {
-        return Instant::now();
+    if simulating()
+        && let Some(now) = virtual_now()
+    {
+        return now;
     }
+    Instant::now()
+}
+
+/// Whether any thread has a clock entered (invariant 4): the whole cost of a hook outside a
+/// simulation, kept this small so that the timers' hot paths inline as before.
+#[inline(always)]
+pub(crate) fn simulating() -> bool {
+    SIMULATING.load(Ordering::Relaxed) != 0
+}
+
+/// The virtual time of the clock entered on this thread, if any.
+#[cold]
+#[inline(never)]
+fn virtual_now() -> Option<Instant> {
     CLOCK
         .try_with(|c| c.borrow().as_ref().map(|clock| clock.now()))
         .ok()
         .flatten()
-        .unwrap_or_else(Instant::now)
 }
 
-/// The clock entered on this thread, if any (invariant 4).
-#[inline]
+/// The clock entered on this thread, if any (only asked when [`simulating`]).
+#[cold]
+#[inline(never)]
 pub(crate) fn clock() -> Option<Rc<VirtualClock>> {
-    if SIMULATING.load(Ordering::Relaxed) == 0 {
-        return None;
-    }
     CLOCK.try_with(|c| c.borrow().clone()).ok().flatten()
+}
+
+/// Withdraws `entry` from the clock entered on this thread, if that clock holds it.
+#[cold]
+#[inline(never)]
+pub(crate) fn cancel(entry: &Arc<Entry>) -> bool {
+    clock().is_some_and(|clock| clock.cancel(entry))
 }
 
 /// Virtual time for a simulator: the clock that [`now`] and every timer use on a thread where
@@ -266,6 +287,7 @@ impl VirtualClock {
     }
 
     /// Withdraws `entry` if this clock holds it; `false` if it belongs to the real driver.
+    /// The caller may have marked it `CANCELLED` and taken its waker already.
     pub(crate) fn cancel(&self, entry: &Arc<Entry>) -> bool {
         let removed = {
             let mut state = self.state.borrow_mut();

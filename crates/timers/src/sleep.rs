@@ -161,7 +161,9 @@ impl Sleep {
     /// The first poll (or the first after a reset) that finds the deadline ahead: register.
     #[cold]
     fn register(&mut self, cx: &mut Context<'_>) {
-        if let Some(clock) = crate::hooks::clock() {
+        if crate::hooks::simulating()
+            && let Some(clock) = crate::hooks::clock()
+        {
             let entry = self.queue(clock.ns(self.deadline), cx);
             clock.insert(entry.clone());
             return;
@@ -174,6 +176,7 @@ impl Sleep {
 
     /// Readies the entry for `deadline` (ns on the clock it registers with): `QUEUED`, with
     /// the task's waker.
+    #[inline(always)]
     fn queue(&mut self, deadline: u64, cx: &mut Context<'_>) -> &Arc<Entry> {
         match self.entry.as_mut() {
             Some(entry) => {
@@ -200,18 +203,19 @@ fn withdraw(entry: Arc<Entry>) {
         // Or never registered (reset and not polled since): nobody else has seen it.
         return;
     }
-    if crate::hooks::clock().is_some_and(|clock| clock.cancel(&entry)) {
-        return;
-    }
-    let driver = driver();
-    if state == QUEUED && driver.take_back(&entry) {
+    if state == QUEUED && driver().take_back(&entry) {
         return;
     }
     // The waker is user code: drop it here rather than wherever the entry is finally freed,
     // which may be the driver thread.
     drop(entry.waker.take());
     if entry.cancel() {
-        driver.cancel(entry);
+        // A virtual clock's timer is `REGISTERED` from its insert on (never `QUEUED`), so
+        // only here can this be one: the clock takes it back, and no driver is involved.
+        if crate::hooks::simulating() && crate::hooks::cancel(&entry) {
+            return;
+        }
+        driver().cancel(entry);
     }
 }
 
