@@ -83,17 +83,19 @@ thread_local! {
 /// ```
 #[inline]
 pub fn charge(cx: &mut Context<'_>) -> Poll<()> {
-    let left = LEFT.try_with(Cell::get).unwrap_or(UNCONSTRAINED);
-    if left == UNCONSTRAINED {
-        return Poll::Ready(());
-    }
-    if left == 0 {
-        // Refused `REFUSALS` times in this poll: someone re-polls without returning.
-        let _ = LEFT.try_with(|l| l.set(UNCONSTRAINED));
-        return Poll::Ready(());
-    }
-    let _ = LEFT.try_with(|l| l.set(left - 1));
-    if left > REFUSALS {
+    let granted = LEFT.with(|left| match left.get() {
+        UNCONSTRAINED => true,
+        0 => {
+            // Refused `REFUSALS` times in this poll: someone re-polls without returning.
+            left.set(UNCONSTRAINED);
+            true
+        }
+        n => {
+            left.set(n - 1);
+            n > REFUSALS
+        }
+    });
+    if granted {
         Poll::Ready(())
     } else {
         cx.waker().wake_by_ref();
@@ -113,7 +115,7 @@ pub fn charge(cx: &mut Context<'_>) -> Poll<()> {
 /// ```
 #[inline]
 pub fn refill() {
-    let _ = LEFT.try_with(|l| l.set(PER_POLL + REFUSALS));
+    LEFT.with(|l| l.set(PER_POLL + REFUSALS));
 }
 
 /// The units left in this poll, or `None` if nobody budgets this thread (or the refusals ran
