@@ -59,9 +59,11 @@
 //! * **Size**: `wakers::budget::PER_POLL` = 128 ready results per poll. Each runner refills it
 //!   before every poll of a task, and before every poll of `block_on`'s own future.
 //! * **Charge sites**: the leaf futures that can be ready over and over: the timers (`Sleep`,
-//!   and so `sleep`, `sleep_until`, `interval` ticks, `timeout`, `DelayFuture`), a finished
-//!   [`JoinHandle`] and its [`TryJoin`], and [`yield_now`] once it has yielded. Each charges one
-//!   unit just before it would return `Ready`.
+//!   and so `sleep`, `sleep_until`, `interval` ticks, `timeout`, `DelayFuture`), a
+//!   [`JoinHandle`] or its [`TryJoin`] handing out the task's result, and [`yield_now`] once
+//!   it has yielded. Each spends one unit when it returns `Ready` (a join handle, which cannot
+//!   take a result back, looks at the budget first and yields without polling if it is
+//!   spent).
 //! * **How a budgeted future re-wakes**: with the budget spent, the charge site wakes its own
 //!   waker and returns `Pending`, leaving its state as it was (it is ready again next poll). A
 //!   budgeted future is never `Pending` without a wake: the task goes to the back of its queue

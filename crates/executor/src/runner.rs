@@ -207,7 +207,9 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
             runner.run_task(runnable);
             ran += 1;
         }
-        if ran == 0 {
+        // Nothing to run: sleep, unless our own future was woken meanwhile (say, it yielded
+        // because its budget was spent), when registering as a sleeper would be wasted.
+        if ran == 0 && !main.woken.load(Ordering::Acquire) {
             runner.sleep(|| main.woken.load(Ordering::Acquire) || shared.has_work());
         }
     }

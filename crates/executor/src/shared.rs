@@ -20,8 +20,8 @@
 //! Each task holds an `Arc<Shared>` (its [`Scheduler`]), so a waker can always queue its task,
 //! even after the executor is gone. Dropping the executor breaks the cycles through the queue
 //! and the registry: it sets `closed`, cancels every registered task and empties the queues,
-//! then sets `drained` and empties the injector once more. A spawn after `closed` cancels its
-//! task at once. A push that races with the shutdown sees `closed` and empties the injector
+//! then sets `drained` and empties the injector once more. A task spawned after that is
+//! cancelled without running (see `admit`). A push that races with the shutdown sees `closed` and empties the injector
 //! itself, except on a thread that may not drop the tasks in it:
 //!
 //! # Shutdown of a `LocalExecutor` against wakes from other threads
@@ -243,16 +243,13 @@ impl Shared {
         handle
     }
 
+    /// A new task: counted alive, then queued. After the executor was dropped it is cancelled
+    /// without ever running: from a foreign thread by `push_global`, which sees `closed`; from
+    /// a task that dropped its own executor on a worker, by that worker, which stops before its
+    /// next task and hands its local queue to `push_global` as it leaves.
     fn admit(&self, runnable: Runnable) {
         self.alive.fetch_add(1, Ordering::SeqCst);
         self.hooks.spawned(|| runnable.task_ref().snapshot());
-        if self.closed.load(Ordering::Relaxed) {
-            // Spawned after the executor was dropped (by a task of its own, still running on
-            // one of its threads): cancel it, as a spawn from any other thread would be. A
-            // spawn racing with the shutdown's start is queued and cancelled by it.
-            runnable.shutdown();
-            return;
-        }
         self.push(runnable);
         self.watch.spawned();
     }

@@ -118,11 +118,8 @@ impl<T> Future for JoinHandle<T> {
     type Output = T;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        // A finished task is charged to the cooperative budget before its output is taken.
-        if self.task.is_finished() && wakers::budget::charge(cx).is_pending() {
-            return Poll::Pending;
-        }
-        match self.task.poll_join(cx) {
+        // Charged to the cooperative budget when it hands out the result.
+        match wakers::budget::poll_charged(cx, |cx| self.task.poll_join(cx)) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Ok(output)) => Poll::Ready(output),
             Poll::Ready(Err(err)) if err.is_panic() => resume_unwind(err.into_panic()),
@@ -181,10 +178,7 @@ impl<T> Future for TryJoin<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if self.handle.task.is_finished() && wakers::budget::charge(cx).is_pending() {
-            return Poll::Pending;
-        }
-        self.handle.task.poll_join(cx)
+        wakers::budget::poll_charged(cx, |cx| self.handle.task.poll_join(cx))
     }
 }
 

@@ -83,22 +83,67 @@ thread_local! {
 /// ```
 #[inline]
 pub fn charge(cx: &mut Context<'_>) -> Poll<()> {
-    let left = LEFT.try_with(Cell::get).unwrap_or(UNCONSTRAINED);
-    if left == UNCONSTRAINED {
-        return Poll::Ready(());
-    }
-    if left == 0 {
-        // Refused `REFUSALS` times in this poll: someone re-polls without returning.
-        let _ = LEFT.try_with(|l| l.set(UNCONSTRAINED));
-        return Poll::Ready(());
-    }
-    let _ = LEFT.try_with(|l| l.set(left - 1));
-    if left > REFUSALS {
+    let granted = LEFT.with(|left| match left.get() {
+        UNCONSTRAINED => true,
+        0 => {
+            // Refused `REFUSALS` times in this poll: someone re-polls without returning.
+            left.set(UNCONSTRAINED);
+            true
+        }
+        n => {
+            left.set(n - 1);
+            n > REFUSALS
+        }
+    });
+    if granted {
         Poll::Ready(())
     } else {
         cx.waker().wake_by_ref();
         Poll::Pending
     }
+}
+
+/// Polls `poll` under the budget, for a leaf future whose `Ready` cannot be undone (it hands
+/// out a value it cannot take back, like a join handle's output): `poll` runs only while
+/// units remain, and a `Ready` from it spends one. With the budget spent, wakes `cx`'s waker
+/// and returns `Pending` without calling `poll`. Costs one thread-local read before and one
+/// write after a `Ready`, and no look at the future's state.
+///
+/// ```
+/// use std::task::{Context, Poll};
+/// use wakers::budget;
+///
+/// let waker = wakers::noop_waker();
+/// let mut cx = Context::from_waker(&waker);
+/// let _scope = budget::Scope::enter();
+/// budget::refill();
+/// assert_eq!(budget::poll_charged(&mut cx, |_| Poll::Ready(5)), Poll::Ready(5));
+/// assert_eq!(budget::remaining(), Some(budget::PER_POLL - 1));
+/// assert_eq!(budget::poll_charged(&mut cx, |_| Poll::<u8>::Pending), Poll::Pending);
+/// assert_eq!(budget::remaining(), Some(budget::PER_POLL - 1)); // a Pending costs nothing
+/// ```
+#[inline]
+pub fn poll_charged<T>(
+    cx: &mut Context<'_>,
+    poll: impl FnOnce(&mut Context<'_>) -> Poll<T>,
+) -> Poll<T> {
+    let left = LEFT.with(Cell::get);
+    if left != UNCONSTRAINED && left <= REFUSALS {
+        // Spent: a refusal, as `charge` gives it (and the same way out after `REFUSALS`).
+        if charge(cx).is_pending() {
+            return Poll::Pending;
+        }
+    }
+    let out = poll(cx);
+    if out.is_ready() {
+        LEFT.with(|l| {
+            let n = l.get();
+            if n != UNCONSTRAINED && n > REFUSALS {
+                l.set(n - 1);
+            }
+        });
+    }
+    out
 }
 
 /// Gives the current thread a full budget: an executor calls this before each poll of a task,
@@ -113,7 +158,7 @@ pub fn charge(cx: &mut Context<'_>) -> Poll<()> {
 /// ```
 #[inline]
 pub fn refill() {
-    let _ = LEFT.try_with(|l| l.set(PER_POLL + REFUSALS));
+    LEFT.with(|l| l.set(PER_POLL + REFUSALS));
 }
 
 /// The units left in this poll, or `None` if nobody budgets this thread (or the refusals ran
@@ -190,9 +235,29 @@ mod tests {
         assert_eq!(counting.wakes(), REFUSALS as usize, "every refusal woke");
         // A caller that keeps re-polling is let through rather than spun.
         assert!(charge(&mut cx).is_ready());
+        assert!(poll_charged(&mut cx, |_| Poll::Ready(())).is_ready());
         assert_eq!(remaining(), None);
         refill();
         assert_eq!(remaining(), Some(PER_POLL));
+    }
+
+    #[test]
+    fn poll_charged_refuses_without_polling_once_spent() {
+        let counting = CountingWaker::new();
+        let waker = counting.waker();
+        let mut cx = Context::from_waker(&waker);
+        let _scope = Scope::enter();
+        refill();
+        for _ in 0..PER_POLL {
+            assert!(poll_charged(&mut cx, |_| Poll::Ready(())).is_ready());
+        }
+        let mut polled = false;
+        let out = poll_charged(&mut cx, |_| {
+            polled = true;
+            Poll::Ready(())
+        });
+        assert!(out.is_pending() && !polled, "spent: refused before polling");
+        assert_eq!(counting.wakes(), 1, "and woken");
     }
 
     #[test]
