@@ -14,7 +14,7 @@ usage: cargo xtask verify [--quick] [--sim] [--only <id>] [--json <file>] [--spe
        cargo xtask asan [<test filter>...]
 
 verify   run every lesson exercise against our crates and check it against its spec
-         --quick        durations scaled by 0.1 (for CI)
+         --quick        durations halved (for CI)
          --sim          run the exercises that can be simulated (5.2-5.4) under the sim
                         crate, on virtual time; the real-thread ones as usual
          --only <id>    one exercise (5.3), a prefix (5) or a spec (lesson-05)

@@ -74,7 +74,7 @@ pub fn expected_text(rule: &Rule, scale: f64) -> String {
 /// let mut m = Measurements::new();
 /// m.set("elapsed", Value::Duration(Duration::from_millis(2010)));
 /// assert_eq!(judge(&check, &m, 1.0), ("2.0100 s".to_owned(), Status::Pass));
-/// assert_eq!(judge(&check, &m, 0.1).1, Status::Fail); // --quick expects 0.200-0.250 s
+/// assert_eq!(judge(&check, &m, 0.1).1, Status::Fail); // scaled by 0.1: 0.200-0.250 s
 /// ```
 pub fn judge(check: &Check, measured: &Measurements, scale: f64) -> (String, Status) {
     let Some(m) = measured.get(&check.measure) else {

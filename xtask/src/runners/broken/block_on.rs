@@ -51,9 +51,10 @@ impl BlockOn for SpinBlockOn {
     }
 }
 
-/// How long [`PeriodicBlockOn`] sleeps between polls: longer than every lateness bound of
-/// the specs (at most 250 ms), so a wait it serves is late by a measurable margin.
-pub const PERIOD: Duration = Duration::from_millis(300);
+/// How long [`PeriodicBlockOn`] (and [`super::PollingJoinHandle`]) waits between polls:
+/// longer than every lateness bound of the specs (250 ms), and no divisor of their delays
+/// at `--quick` scale, so a wait it serves is late by more than its bound.
+pub const PERIOD: Duration = Duration::from_millis(700);
 
 /// Ignores its waker and polls on a fixed period instead ("check again every so often"):
 /// few polls and little CPU, but every wake is answered up to [`PERIOD`] late.
