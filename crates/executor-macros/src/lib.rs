@@ -39,6 +39,9 @@ use syn::{Error, ItemFn, LitInt};
 /// that builds an executor with one worker thread per available core (or
 /// `worker_threads = N`), blocks on the body, and returns its value.
 ///
+/// `worker_threads = 0` starts no worker: only the calling thread runs tasks, while it waits
+/// for the body (tasks must still be `Send`; `LocalExecutor` is the home of `!Send` ones).
+///
 /// Any name and any return type work, `Result` and `?` included. The calling thread drives
 /// tasks too while it waits; when the body returns, the executor is dropped (its workers
 /// stop, tasks still alive are cancelled). `executor::start(future)` does the same without a

@@ -83,7 +83,10 @@ impl Watch {
         self.has_workers.store(true, Ordering::SeqCst);
     }
 
-    /// A task was spawned: arm if nothing drives the executor (step 1).
+    /// A task was spawned: arm if nothing drives the executor (step 1). On the spawn path:
+    /// while a driver is active, this is one load of a word that changes only when a runner
+    /// loop starts or ends.
+    #[inline]
     pub(crate) fn spawned(&self) {
         if self.active.load(Ordering::SeqCst) == 0 {
             self.arm();
@@ -107,6 +110,8 @@ impl Watch {
     fn arm(&self) {
         if self.has_workers.load(Ordering::SeqCst)
             || self.reported.load(Ordering::SeqCst)
+            // A plain load first: spawning many tasks before driving stays read-only here.
+            || self.armed.load(Ordering::SeqCst)
             || self.armed.swap(true, Ordering::SeqCst)
         {
             return;

@@ -66,6 +66,20 @@ async fn two_workers() -> usize {
     all_at_once(3).await
 }
 
+/// No workers: every task runs on the calling thread.
+#[executor::main(worker_threads = 0)]
+async fn no_workers() -> usize {
+    let caller = std::thread::current().id();
+    let tasks: Vec<_> = (0..4)
+        .map(|_| executor::spawn(async { std::thread::current().id() }))
+        .collect();
+    let mut on_caller = 0;
+    for task in tasks {
+        on_caller += usize::from(task.await == caller);
+    }
+    on_caller
+}
+
 #[executor::main]
 async fn default_workers() -> usize {
     all_at_once(executor::default_worker_threads() + 1).await
@@ -86,6 +100,7 @@ fn worker_threads_option_and_default() {
     // The barriers would deadlock with fewer threads than tasks.
     assert_eq!(two_workers(), 3);
     assert_eq!(default_workers(), executor::default_worker_threads() + 1);
+    assert_eq!(no_workers(), 4);
 }
 
 #[test]
