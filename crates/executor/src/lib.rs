@@ -109,6 +109,7 @@ mod hooks;
 mod injector;
 mod introspect;
 mod local;
+mod monitor;
 mod registry;
 mod runner;
 mod shared;

@@ -233,7 +233,14 @@ fn tasks_without_a_waker_are_lost_and_waiting_tasks_are_not() {
 #[test]
 fn no_task_is_flagged_lost_during_ping_pong() {
     within(LIMIT, || {
-        let ex = Arc::new(Executor::builder().worker_threads(2).build());
+        let flagged = Arc::new(AtomicBool::new(false));
+        let f = flagged.clone();
+        let ex = Arc::new(
+            Executor::builder()
+                .worker_threads(2)
+                .on_lost_task(move |_| f.store(true, Ordering::SeqCst))
+                .build(),
+        );
         let stop = Arc::new(AtomicBool::new(false));
         let dumper = {
             let (ex, stop) = (ex.clone(), stop.clone());
@@ -275,6 +282,10 @@ fn no_task_is_flagged_lost_during_ping_pong() {
         }
         stop.store(true, Ordering::SeqCst);
         assert!(dumper.join().unwrap() > 0);
+        assert!(
+            !flagged.load(Ordering::SeqCst),
+            "the lost-task report fired"
+        );
     });
 }
 
@@ -389,4 +400,76 @@ fn spawn_and_terminate_hooks_see_every_task_once_with_its_outcome() {
         ]
     );
     assert!(bad.is_finished() && dropped.is_finished());
+}
+
+#[test]
+fn the_watchdog_reports_a_long_poll_once_while_it_runs() {
+    within(LIMIT, || {
+        let reports = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel::<()>();
+        let r = reports.clone();
+        let tx = Mutex::new(tx);
+        let ex = Executor::builder()
+            .worker_threads(1)
+            .long_poll_watchdog(Duration::from_millis(20), move |t, ran| {
+                r.lock().unwrap().push((
+                    t.id(),
+                    t.name().map(String::from),
+                    t.spawned_at().line(),
+                    ran,
+                ));
+                let _ = tx.lock().unwrap().send(());
+            })
+            .build();
+        // Blocks in its first poll until reported, then for a while longer (more samples,
+        // which must not report it again), then finishes.
+        let blocker = ex.task().name("first-poll").spawn(async move {
+            rx.recv().unwrap();
+            std::thread::sleep(Duration::from_millis(100));
+        });
+        let line = line!() - 4;
+        let quick = ex.spawn(async {
+            for _ in 0..100 {
+                yield_now().await;
+            }
+        });
+        block_on::block_on(blocker);
+        block_on::block_on(quick);
+        let reports = reports.lock().unwrap();
+        assert_eq!(reports.len(), 1, "{reports:?}");
+        let (_, name, at, ran) = &reports[0];
+        assert_eq!((name.as_deref(), *at), (Some("first-poll"), line));
+        assert!(*ran >= Duration::from_millis(20));
+    });
+}
+
+#[test]
+fn the_lost_task_report_names_each_lost_task_once_and_nothing_else() {
+    within(LIMIT, || {
+        let (tx, rx) = mpsc::channel();
+        let tx = Mutex::new(tx);
+        let ex = Executor::builder()
+            .worker_threads(2)
+            .on_lost_task(move |t| {
+                let _ = tx.lock().unwrap().send(t.id());
+            })
+            .build();
+        let (chan_tx, chan_rx) = futures::channel::oneshot::channel::<()>();
+        let on_channel = ex.spawn(async move { chan_rx.await.ok() });
+        let on_timer = ex.spawn(timers::sleep(Duration::from_secs(3600)));
+        let forever = ex.spawn(pending::<()>());
+        let dropped = ex.spawn(poll_fn(|cx| {
+            drop(cx.waker().clone());
+            Poll::<()>::Pending
+        }));
+        let mut lost = HashSet::new();
+        lost.insert(rx.recv().unwrap());
+        lost.insert(rx.recv().unwrap());
+        assert_eq!(lost, HashSet::from([forever.id(), dropped.id()]));
+        // Several more periods: no report of the same tasks again, none of the others.
+        assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
+        chan_tx.send(()).unwrap();
+        assert_eq!(block_on::block_on(on_channel), Some(()));
+        on_timer.abort();
+    });
 }
