@@ -1,5 +1,6 @@
-//! The opt-in monitor thread: the long-poll watchdog ([`Builder::long_poll_watchdog`]) and
-//! the lost-task report ([`Builder::on_lost_task`]).
+//! The opt-in monitor thread: the long-poll watchdog ([`Builder::long_poll_watchdog`]), the
+//! lost-task report ([`Builder::on_lost_task`]) and the busy-task report
+//! ([`Builder::on_busy_task`]).
 //!
 //! Both work from the same data as [`Executor::dump`](crate::Executor::dump): snapshots of the
 //! executor's registered tasks, read by a thread of their own every [`Monitor::period`]. No
@@ -10,13 +11,15 @@
 //!   every poll). A task seen `Running` with the same count in samples `threshold` apart has
 //!   been in one poll at least that long: it is reported once, while it still runs.
 //! * A task seen lost (idle, no waker anywhere) is reported once.
+//! * A task seen with a self-wake streak (pending polls in a row during which it woke itself,
+//!   counted in its state word) of at least the threshold is reported once per streak.
 //!
 //! With the monitor on, every task enters the registry when it is spawned (not only when it
 //! first waits), so a task that blocks in its very first poll is seen too; that costs a lock
 //! per spawn and per completion, only then. A long poll is reported at most two periods after
 //! it passed the threshold, a lost task at most one period after it was lost: the period is a
-//! quarter of the watchdog threshold (at least [`MIN_PERIOD`]), or [`LOST_PERIOD`] for
-//! the lost report alone.
+//! quarter of the watchdog threshold (at least [`MIN_PERIOD`]), or [`SAMPLE_PERIOD`] without
+//! a watchdog.
 //!
 //! The thread holds only a weak reference to the executor and exits within one period of
 //! the executor being dropped.
@@ -34,28 +37,30 @@ use crate::shared::Shared;
 
 /// The shortest sampling period: below this the monitor thread would cost more than it finds.
 const MIN_PERIOD: Duration = Duration::from_millis(1);
-/// The sampling period of the lost-task report when no watchdog sets a shorter one.
-const LOST_PERIOD: Duration = Duration::from_millis(100);
+/// The sampling period when no watchdog sets a shorter one: often enough for a person
+/// watching, rarely enough to cost nothing measurable.
+const SAMPLE_PERIOD: Duration = Duration::from_millis(100);
 
 type OnLongPoll = Arc<dyn Fn(&TaskSnapshot, Duration) + Send + Sync>;
-type OnLost = Arc<dyn Fn(&TaskSnapshot) + Send + Sync>;
+type OnTask = Arc<dyn Fn(&TaskSnapshot) + Send + Sync>;
 
 /// What the monitor thread reports; `None` of both: no thread.
 #[derive(Clone, Default)]
 pub(crate) struct Monitor {
     long_poll: Option<(Duration, OnLongPoll)>,
-    lost: Option<OnLost>,
+    lost: Option<OnTask>,
+    busy: Option<(u64, OnTask)>,
 }
 
 impl Monitor {
     pub(crate) fn is_on(&self) -> bool {
-        self.long_poll.is_some() || self.lost.is_some()
+        self.long_poll.is_some() || self.lost.is_some() || self.busy.is_some()
     }
 
     fn period(&self) -> Duration {
         match &self.long_poll {
             Some((threshold, _)) => (*threshold / 4).max(MIN_PERIOD),
-            None => LOST_PERIOD,
+            None => SAMPLE_PERIOD,
         }
     }
 
@@ -77,6 +82,7 @@ impl Monitor {
         // Running polls seen, by (task, poll count): when first seen, whether reported.
         let mut running: HashMap<(TaskId, u64), (Instant, bool)> = HashMap::new();
         let mut reported_lost: HashSet<TaskId> = HashSet::new();
+        let mut reported_busy: HashSet<TaskId> = HashSet::new();
         loop {
             thread::sleep(period);
             let tasks = match shared.upgrade() {
@@ -110,6 +116,16 @@ impl Monitor {
                 }
                 reported_lost = lost_now;
             }
+            if let Some((threshold, report)) = &self.busy {
+                let mut busy_now = HashSet::new();
+                for t in tasks.iter().filter(|t| t.self_wake_streak() >= *threshold) {
+                    if !reported_busy.contains(&t.id()) {
+                        report_quietly(|| report(t));
+                    }
+                    busy_now.insert(t.id());
+                }
+                reported_busy = busy_now;
+            }
         }
     }
 }
@@ -124,6 +140,7 @@ impl fmt::Debug for Monitor {
         f.debug_struct("Monitor")
             .field("long_poll", &self.long_poll.as_ref().map(|(t, _)| t))
             .field("lost", &self.lost.is_some())
+            .field("busy", &self.busy.as_ref().map(|(n, _)| n))
             .finish()
     }
 }
@@ -180,6 +197,38 @@ impl Builder {
     /// ```
     pub fn on_lost_task(mut self, f: impl Fn(&TaskSnapshot) + Send + Sync + 'static) -> Builder {
         self.monitor.lost = Some(Arc::new(f));
+        self
+    }
+
+    /// Reports each task that has woken itself during at least `polls` pending polls in a
+    /// row (a task spinning on `yield_now` or on its own waker instead of waiting), once per
+    /// streak, within 100 ms (or a quarter of the watchdog threshold). Counting the streak is
+    /// always on (in the task's state word, [`TaskSnapshot::self_wake_streak`], saturating at
+    /// 65 535); this starts the monitor thread, as
+    /// [`long_poll_watchdog`](Builder::long_poll_watchdog) does.
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    ///
+    /// let (tx, rx) = mpsc::channel();
+    /// let ex = executor::Executor::builder()
+    ///     .worker_threads(1)
+    ///     .on_busy_task(1000, move |task| { let _ = tx.send(task.id()); })
+    ///     .build();
+    /// let spinner = ex.spawn(async {
+    ///     loop {
+    ///         executor::yield_now().await; // never waits for anything
+    ///     }
+    /// });
+    /// assert_eq!(rx.recv().unwrap(), spinner.id());
+    /// spinner.abort();
+    /// ```
+    pub fn on_busy_task(
+        mut self,
+        polls: u16,
+        f: impl Fn(&TaskSnapshot) + Send + Sync + 'static,
+    ) -> Builder {
+        self.monitor.busy = Some((u64::from(polls), Arc::new(f)));
         self
     }
 }

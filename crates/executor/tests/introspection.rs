@@ -235,10 +235,12 @@ fn no_task_is_flagged_lost_during_ping_pong() {
     within(LIMIT, || {
         let flagged = Arc::new(AtomicBool::new(false));
         let f = flagged.clone();
+        let b = flagged.clone();
         let ex = Arc::new(
             Executor::builder()
                 .worker_threads(2)
                 .on_lost_task(move |_| f.store(true, Ordering::SeqCst))
+                .on_busy_task(100, move |_| b.store(true, Ordering::SeqCst))
                 .build(),
         );
         let stop = Arc::new(AtomicBool::new(false));
@@ -471,5 +473,39 @@ fn the_lost_task_report_names_each_lost_task_once_and_nothing_else() {
         chan_tx.send(()).unwrap();
         assert_eq!(block_on::block_on(on_channel), Some(()));
         on_timer.abort();
+    });
+}
+
+#[test]
+fn a_spinning_task_is_reported_busy_and_a_briefly_yielding_one_is_not() {
+    within(LIMIT, || {
+        let (tx, rx) = mpsc::channel();
+        let tx = Mutex::new(tx);
+        let ex = Executor::builder()
+            .worker_threads(1)
+            .on_busy_task(200, move |t| {
+                let _ = tx.lock().unwrap().send((t.id(), t.self_wake_streak()));
+            })
+            .build();
+        let (gate_tx, gate_rx) = futures::channel::oneshot::channel::<()>();
+        let brief = ex.spawn(async move {
+            for _ in 0..50 {
+                yield_now().await;
+            }
+            gate_rx.await.ok();
+        });
+        let spinner = ex.spawn(async {
+            loop {
+                yield_now().await;
+            }
+        });
+        let (id, streak) = rx.recv().unwrap();
+        assert_eq!(id, spinner.id());
+        assert!(streak >= 200);
+        // Reported once per streak: nothing more while it keeps spinning.
+        assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
+        spinner.abort();
+        gate_tx.send(()).unwrap();
+        block_on::block_on(brief);
     });
 }

@@ -469,6 +469,7 @@ where
             spawned_at: self.meta.location(),
             state,
             polls: s.polls(),
+            self_wake_streak: s.self_wake_streak(),
             lost: state == TaskState::Idle && refs <= own,
         }
     }
@@ -570,7 +571,9 @@ where
     L: Locality,
 {
     fn wake_by_ref(arc_self: &Arc<Self>) {
-        if arc_self.state.transition_to_notified() == Notified::Submit {
+        // A wake from inside the task's own run on this thread: a self-wake (yield, spin).
+        let own = TaskId::current() == Some(arc_self.id);
+        if arc_self.state.transition_to_notified(own) == Notified::Submit {
             arc_self.reschedule();
         }
     }

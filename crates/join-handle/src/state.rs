@@ -16,10 +16,14 @@
 //! | `CONSUMED`  | whoever takes the output, after `COMPLETE` | never                     |
 //! | `FAILED`    | the completer, together with `COMPLETE`  | never                       |
 //! | `PENDED`    | the runner, as a poll returns `Pending` for the first time | never     |
+//! | `SELF_WOKEN`| a wake from inside the task's own run    | the runner, after the poll  |
 //!
 //! Above the flags, bits [`POLL_SHIFT`].. count the polls: the runner adds one in the same
 //! update that claims `RUNNING` for a poll ([`State::transition_to_running`]), so counting
-//! costs no extra atomic operation. The count saturates at [`POLLS_MAX`].
+//! costs no extra atomic operation. The count saturates at [`POLLS_MAX`]. Above it, bits
+//! [`STREAK_SHIFT`].. count the polls in a row during which the task woke itself (a busy,
+//! spinning task); the runner updates it in the update that ends a pending poll
+//! ([`State::transition_to_idle`]), and it saturates at [`STREAK_MAX`].
 //!
 //! Rules that follow:
 //!
@@ -67,14 +71,22 @@ const FAILED: u64 = 1 << 7;
 /// A poll of the task has returned `Pending` (the scheduler was told, with
 /// `TaskEvent::FirstPending`).
 const PENDED: u64 = 1 << 8;
+/// The task was woken from inside its own run (its own waker, on the thread polling it).
+const SELF_WOKEN: u64 = 1 << 9;
 
 /// The poll count starts at this bit, above the flags.
-const POLL_SHIFT: u32 = 9;
+const POLL_SHIFT: u32 = 10;
 /// One poll, in the state word.
 const POLL_ONE: u64 = 1 << POLL_SHIFT;
 /// The largest poll count: 32 bits of the word (a task polled a million times a second takes
 /// over an hour to reach it). The bits above it stay zero.
 const POLLS_MAX: u64 = u32::MAX as u64;
+/// The self-wake streak starts above the poll count.
+const STREAK_SHIFT: u32 = POLL_SHIFT + 32;
+/// The largest self-wake streak: 16 bits, far above any useful report threshold.
+const STREAK_MAX: u64 = u16::MAX as u64;
+/// The streak's bits in the word.
+const STREAK_MASK: u64 = STREAK_MAX << STREAK_SHIFT;
 
 /// The state of a freshly spawned task: queued once, its handle alive, never polled.
 const INITIAL: u64 = SCHEDULED | HANDLE;
@@ -123,6 +135,11 @@ impl Snapshot {
     pub(crate) fn polls(self) -> u64 {
         (self.0 >> POLL_SHIFT) & POLLS_MAX
     }
+    /// How many pending polls in a row the task woke itself during (saturating at
+    /// [`STREAK_MAX`]).
+    pub(crate) fn self_wake_streak(self) -> u64 {
+        (self.0 & STREAK_MASK) >> STREAK_SHIFT
+    }
 }
 
 impl std::fmt::Debug for Snapshot {
@@ -137,6 +154,7 @@ impl std::fmt::Debug for Snapshot {
             (CONSUMED, "CONSUMED"),
             (FAILED, "FAILED"),
             (PENDED, "PENDED"),
+            (SELF_WOKEN, "SELF_WOKEN"),
         ];
         let mut list = f.debug_list();
         for (bit, name) in names {
@@ -145,6 +163,7 @@ impl std::fmt::Debug for Snapshot {
             }
         }
         list.entry(&format_args!("polls={}", self.polls()));
+        list.entry(&format_args!("streak={}", self.self_wake_streak()));
         list.finish()
     }
 }
@@ -270,16 +289,19 @@ impl State {
         }
     }
 
-    /// The runner's poll returned `Pending`: set `PENDED` and release `RUNNING`, unless an
-    /// abort arrived during the poll (then keep `RUNNING`, to drop the future).
+    /// The runner's poll returned `Pending`: set `PENDED`, count the self-wake streak (one
+    /// more if `SELF_WOKEN`, else back to zero; `SELF_WOKEN` cleared) and release `RUNNING`,
+    /// unless an abort arrived during the poll (then keep `RUNNING`, to drop the future).
     pub(crate) fn transition_to_idle(&self) -> TransitionToIdle {
         let prev = self
             .update(|s| {
-                Some(if s & CANCELLED == 0 {
-                    (s | PENDED) & !RUNNING
+                let streak = if s & SELF_WOKEN == 0 {
+                    0
                 } else {
-                    s | PENDED
-                })
+                    (((s & STREAK_MASK) >> STREAK_SHIFT) + 1).min(STREAK_MAX)
+                };
+                let s = (s & !(SELF_WOKEN | STREAK_MASK)) | PENDED | (streak << STREAK_SHIFT);
+                Some(if s & CANCELLED == 0 { s & !RUNNING } else { s })
             })
             .expect("the update always applies");
         if prev.is_cancelled() {
@@ -291,9 +313,15 @@ impl State {
         }
     }
 
-    /// A wake: set `SCHEDULED`. Only the wake that finds the task idle queues it.
-    pub(crate) fn transition_to_notified(&self) -> Notified {
-        let prev = Snapshot(self.0.fetch_or(SCHEDULED, Ordering::AcqRel));
+    /// A wake: set `SCHEDULED` (and `SELF_WOKEN` if `own` says the wake comes from inside the
+    /// task's own run). Only the wake that finds the task idle queues it.
+    pub(crate) fn transition_to_notified(&self, own: bool) -> Notified {
+        let bits = if own {
+            SCHEDULED | SELF_WOKEN
+        } else {
+            SCHEDULED
+        };
+        let prev = Snapshot(self.0.fetch_or(bits, Ordering::AcqRel));
         if prev.is_idle() {
             Notified::Submit
         } else {
@@ -402,7 +430,7 @@ mod tests {
         ));
         assert_eq!(state.load().polls(), 1);
         assert_eq!(state.transition_to_idle(), TransitionToIdle::Idle);
-        assert_eq!(state.transition_to_notified(), Notified::Submit);
+        assert_eq!(state.transition_to_notified(false), Notified::Submit);
         assert!(matches!(
             state.transition_to_running(),
             TransitionToRunning::Poll { .. }
@@ -419,18 +447,47 @@ mod tests {
                 TransitionToRunning::Poll { .. }
             ));
             assert_eq!(state.transition_to_idle(), TransitionToIdle::Idle);
-            assert_eq!(state.transition_to_notified(), Notified::Submit);
+            assert_eq!(state.transition_to_notified(false), Notified::Submit);
         }
         let s = state.load();
         assert_eq!(s.polls(), POLLS_MAX);
         assert!(s.has_pended());
         assert!(s.is_scheduled() && s.has_handle());
         assert!(!s.is_running() && !s.is_complete() && !s.is_cancelled());
-        assert_eq!(
-            s.0 >> (POLL_SHIFT + 32),
-            0,
-            "nothing spilled above the count"
-        );
+        assert_eq!(s.self_wake_streak(), 0, "nothing spilled above the count");
+    }
+
+    #[test]
+    fn the_self_wake_streak_counts_pending_polls_in_a_row_and_saturates() {
+        let state = State::new();
+        for expected in 1..=3 {
+            assert!(matches!(
+                state.transition_to_running(),
+                TransitionToRunning::Poll { .. }
+            ));
+            assert_eq!(state.transition_to_notified(true), Notified::DoNothing);
+            assert_eq!(state.transition_to_idle(), TransitionToIdle::Notified);
+            assert_eq!(state.load().self_wake_streak(), expected);
+        }
+        // A poll woken by someone else (or not at all) ends the streak.
+        assert!(matches!(
+            state.transition_to_running(),
+            TransitionToRunning::Poll { .. }
+        ));
+        assert_eq!(state.transition_to_idle(), TransitionToIdle::Idle);
+        assert_eq!(state.load().self_wake_streak(), 0);
+        let state = State(AtomicU64::new(INITIAL | ((STREAK_MAX - 1) << STREAK_SHIFT)));
+        for _ in 0..3 {
+            assert!(matches!(
+                state.transition_to_running(),
+                TransitionToRunning::Poll { .. }
+            ));
+            assert_eq!(state.transition_to_notified(true), Notified::DoNothing);
+            assert_eq!(state.transition_to_idle(), TransitionToIdle::Notified);
+        }
+        let s = state.load();
+        assert_eq!((s.self_wake_streak(), s.polls()), (STREAK_MAX, 3));
+        assert!(s.is_scheduled() && s.has_handle() && !s.is_running());
     }
 
     #[test]
@@ -449,7 +506,7 @@ mod tests {
     fn a_wake_queues_only_an_idle_task() {
         let state = State::new();
         assert_eq!(
-            state.transition_to_notified(),
+            state.transition_to_notified(false),
             Notified::DoNothing,
             "queued"
         );
@@ -458,7 +515,7 @@ mod tests {
             TransitionToRunning::Poll { .. }
         ));
         assert_eq!(
-            state.transition_to_notified(),
+            state.transition_to_notified(false),
             Notified::DoNothing,
             "running"
         );
@@ -469,7 +526,7 @@ mod tests {
         ));
         assert_eq!(state.transition_to_complete(false).then, Completed::Keep);
         assert_eq!(
-            state.transition_to_notified(),
+            state.transition_to_notified(false),
             Notified::DoNothing,
             "finished"
         );
