@@ -185,8 +185,9 @@ impl TaskSnapshot {
     }
 
     /// True if the task is idle, not scheduled, and no waker for it exists outside the
-    /// runtime's own references: it can never run again (see the module docs of
-    /// [`TaskRef::snapshot`](crate::TaskRef::snapshot)).
+    /// runtime's own references: it can never run again. Exact, because every waker is a
+    /// counted reference to the task: see [`TaskRef::snapshot`](crate::TaskRef::snapshot)
+    /// for which references count as the runtime's own.
     ///
     /// ```
     /// # use join_handle::{Runnable, Schedule};
