@@ -322,6 +322,7 @@ where
     /// Hands a new queue reference to the scheduler. The caller has just set `SCHEDULED` on
     /// a task that was not queued.
     /// Calls `f` with a [`TaskRef`] to this task, without touching the reference count.
+    #[inline]
     fn with_task_ref<R>(self: &Arc<Self>, f: impl FnOnce(&TaskRef) -> R) -> R {
         // SAFETY: `Arc::as_ptr` of a live `Arc` is what `from_raw` needs, and `self` keeps the
         // count above zero for the whole call. The `ManuallyDrop` makes this a borrowed

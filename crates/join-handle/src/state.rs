@@ -87,6 +87,8 @@ const STREAK_SHIFT: u32 = POLL_SHIFT + 32;
 const STREAK_MAX: u64 = u16::MAX as u64;
 /// The streak's bits in the word.
 const STREAK_MASK: u64 = STREAK_MAX << STREAK_SHIFT;
+/// One more self-woken poll, in the word.
+const STREAK_ONE: u64 = 1 << STREAK_SHIFT;
 
 /// The state of a freshly spawned task: queued once, its handle alive, never polled.
 const INITIAL: u64 = SCHEDULED | HANDLE;
@@ -96,47 +98,60 @@ const INITIAL: u64 = SCHEDULED | HANDLE;
 pub(crate) struct Snapshot(u64);
 
 impl Snapshot {
+    #[inline]
     pub(crate) fn is_scheduled(self) -> bool {
         self.0 & SCHEDULED != 0
     }
+    #[inline]
     pub(crate) fn is_running(self) -> bool {
         self.0 & RUNNING != 0
     }
+    #[inline]
     pub(crate) fn is_complete(self) -> bool {
         self.0 & COMPLETE != 0
     }
+    #[inline]
     pub(crate) fn is_cancelled(self) -> bool {
         self.0 & CANCELLED != 0
     }
+    #[inline]
     pub(crate) fn has_handle(self) -> bool {
         self.0 & HANDLE != 0
     }
+    #[inline]
     pub(crate) fn has_join_waker(self) -> bool {
         self.0 & JOIN_WAKER != 0
     }
+    #[inline]
     pub(crate) fn is_consumed(self) -> bool {
         self.0 & CONSUMED != 0
     }
+    #[inline]
     pub(crate) fn is_failed(self) -> bool {
         self.0 & FAILED != 0
     }
+    #[inline]
     pub(crate) fn has_pended(self) -> bool {
         self.0 & PENDED != 0
     }
     /// Complete, and the result is still in the slot.
+    #[inline]
     pub(crate) fn holds_result(self) -> bool {
         self.0 & (COMPLETE | CONSUMED) == COMPLETE
     }
     /// Idle: not queued, not running, not finished.
+    #[inline]
     pub(crate) fn is_idle(self) -> bool {
         self.0 & (SCHEDULED | RUNNING | COMPLETE) == 0
     }
     /// How many polls started (saturating at [`POLLS_MAX`]).
+    #[inline]
     pub(crate) fn polls(self) -> u64 {
         (self.0 >> POLL_SHIFT) & POLLS_MAX
     }
     /// How many pending polls in a row the task woke itself during (saturating at
     /// [`STREAK_MAX`]).
+    #[inline]
     pub(crate) fn self_wake_streak(self) -> u64 {
         (self.0 & STREAK_MASK) >> STREAK_SHIFT
     }
@@ -241,6 +256,7 @@ pub(crate) struct State(AtomicU64);
 
 impl State {
     /// A freshly spawned task: queued once, handle alive.
+    #[inline]
     pub(crate) fn new() -> State {
         State(AtomicU64::new(INITIAL))
     }
@@ -252,6 +268,7 @@ impl State {
     }
 
     /// The current value (acquire: the caller may then read what the last writer published).
+    #[inline]
     pub(crate) fn load(&self) -> Snapshot {
         Snapshot(self.0.load(Ordering::Acquire))
     }
@@ -269,6 +286,7 @@ impl State {
     /// A runner takes a queued task: `SCHEDULED` → `RUNNING`, counting one poll, unless
     /// someone else holds the future or it is finished. An aborted task is claimed too, for
     /// the runner to drop its future ([`TransitionToRunning::Cancel`]).
+    #[inline]
     pub(crate) fn transition_to_running(&self) -> TransitionToRunning {
         let claimed = self.update(|s| {
             if s & (RUNNING | COMPLETE) != 0 {
@@ -292,16 +310,23 @@ impl State {
     /// The runner's poll returned `Pending`: set `PENDED`, count the self-wake streak (one
     /// more if `SELF_WOKEN`, else back to zero; `SELF_WOKEN` cleared) and release `RUNNING`,
     /// unless an abort arrived during the poll (then keep `RUNNING`, to drop the future).
+    #[inline]
     pub(crate) fn transition_to_idle(&self) -> TransitionToIdle {
         let prev = self
             .update(|s| {
-                let streak = if s & SELF_WOKEN == 0 {
-                    0
+                let mut next = s | PENDED;
+                if s & SELF_WOKEN == 0 {
+                    next &= !STREAK_MASK;
+                } else if s & STREAK_MASK != STREAK_MASK {
+                    next = (next & !SELF_WOKEN) + STREAK_ONE;
                 } else {
-                    (((s & STREAK_MASK) >> STREAK_SHIFT) + 1).min(STREAK_MAX)
-                };
-                let s = (s & !(SELF_WOKEN | STREAK_MASK)) | PENDED | (streak << STREAK_SHIFT);
-                Some(if s & CANCELLED == 0 { s & !RUNNING } else { s })
+                    next &= !SELF_WOKEN;
+                }
+                Some(if s & CANCELLED == 0 {
+                    next & !RUNNING
+                } else {
+                    next
+                })
             })
             .expect("the update always applies");
         if prev.is_cancelled() {
@@ -315,6 +340,7 @@ impl State {
 
     /// A wake: set `SCHEDULED` (and `SELF_WOKEN` if `own` says the wake comes from inside the
     /// task's own run). Only the wake that finds the task idle queues it.
+    #[inline]
     pub(crate) fn transition_to_notified(&self, own: bool) -> Notified {
         let bits = if own {
             SCHEDULED | SELF_WOKEN
@@ -331,6 +357,7 @@ impl State {
 
     /// An abort that cannot drop the future itself (the task runs, or is local): mark it
     /// `CANCELLED` and `SCHEDULED`; an idle task must be queued so that a runner drops it.
+    #[inline]
     pub(crate) fn mark_cancelled(&self) -> Notified {
         let prev = Snapshot(self.0.fetch_or(CANCELLED | SCHEDULED, Ordering::AcqRel));
         if prev.is_idle() {
@@ -343,6 +370,7 @@ impl State {
     /// An abort or shutdown takes `RUNNING` from a task that is idle or queued (not running,
     /// not finished), marking it `CANCELLED`. True if it did: the caller drops the future.
     #[must_use]
+    #[inline]
     pub(crate) fn claim_for_cancel(&self) -> bool {
         self.update(|s| (s & (RUNNING | COMPLETE) == 0).then_some(s | RUNNING | CANCELLED))
             .is_ok()
@@ -351,6 +379,7 @@ impl State {
     /// The holder of `RUNNING` has dropped the future and stored the result: publish it
     /// (`COMPLETE`, `FAILED` if it is an error) and release `RUNNING`. If the handle is gone the
     /// result is marked `CONSUMED` in the same step, and the completer drops it.
+    #[inline]
     pub(crate) fn transition_to_complete(&self, failed: bool) -> Completion {
         let failed = if failed { FAILED } else { 0 };
         let prev = self
@@ -374,12 +403,14 @@ impl State {
 
     /// The side the result was handed to takes it: set `CONSUMED`. Returns the previous value
     /// (its `FAILED` says which field of the slot holds the result).
+    #[inline]
     pub(crate) fn consume(&self) -> Snapshot {
         Snapshot(self.0.fetch_or(CONSUMED, Ordering::AcqRel))
     }
 
     /// The handle is dropped: clear `HANDLE`, and before completion withdraw the join waker
     /// with it.
+    #[inline]
     pub(crate) fn drop_handle(&self) -> HandleDropped {
         let prev = self
             .update(|s| {
@@ -402,6 +433,7 @@ impl State {
     /// The handle takes its waker field back to replace the waker: clear `JOIN_WAKER`, unless
     /// the task completed first. True if it did.
     #[must_use]
+    #[inline]
     pub(crate) fn unset_join_waker(&self) -> bool {
         self.update(|s| (s & COMPLETE == 0).then_some(s & !JOIN_WAKER))
             .is_ok()
@@ -410,6 +442,7 @@ impl State {
     /// The handle has written its waker: publish it with `JOIN_WAKER`, unless the task
     /// completed first. True if it did.
     #[must_use]
+    #[inline]
     pub(crate) fn set_join_waker(&self) -> bool {
         self.update(|s| (s & COMPLETE == 0).then_some(s | JOIN_WAKER))
             .is_ok()
