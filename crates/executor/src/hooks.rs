@@ -40,8 +40,9 @@ impl Hooks {
     }
 
     #[inline]
-    pub(crate) fn terminated(&self, id: TaskId, outcome: Outcome) {
+    pub(crate) fn terminated(&self, id: impl FnOnce() -> TaskId, outcome: Outcome) {
         if let Some(f) = &self.on_terminate {
+            let id = id();
             let _ = catch_unwind(AssertUnwindSafe(|| f(id, outcome)));
         }
     }

@@ -11,7 +11,7 @@
 //!   every poll). A task seen `Running` with the same count in samples `threshold` apart has
 //!   been in one poll at least that long: it is reported once, while it still runs.
 //! * A task seen lost (idle, no waker anywhere) is reported once.
-//! * A task seen with a self-wake streak (pending polls in a row during which it woke itself,
+//! * A task seen with a wake streak (pending polls in a row during which it was woken,
 //!   counted in its state word) of at least the threshold is reported once per streak.
 //!
 //! With the monitor on, every task enters the registry when it is spawned (not only when it
@@ -200,11 +200,12 @@ impl Builder {
         self
     }
 
-    /// Reports each task that has woken itself during at least `polls` pending polls in a
+    /// Reports each task that was woken during each of at least `polls` pending polls in a
     /// row (a task spinning on `yield_now` or on its own waker instead of waiting), once per
     /// streak, within 100 ms (or a quarter of the watchdog threshold). Counting the streak is
     /// always on (in the task's state word, [`TaskSnapshot::self_wake_streak`], saturating at
-    /// 65 535); this starts the monitor thread, as
+    /// 65 535); a wake from another thread landing mid-poll counts too, so pick a threshold in
+    /// the hundreds or more. This starts the monitor thread, as
     /// [`long_poll_watchdog`](Builder::long_poll_watchdog) does.
     ///
     /// ```

@@ -300,7 +300,7 @@ impl Schedule for Scheduler {
                 if pended || self.0.hooks.index_at_spawn {
                     self.0.registry.remove(task);
                 }
-                self.0.hooks.terminated(task.id(), outcome);
+                self.0.hooks.terminated(|| task.id(), outcome);
                 if self.0.alive.fetch_sub(1, Ordering::SeqCst) == 1 {
                     // The last task is done: every `run()` caller may return.
                     self.0.sleepers.notify_all();

@@ -240,7 +240,7 @@ fn no_task_is_flagged_lost_during_ping_pong() {
             Executor::builder()
                 .worker_threads(2)
                 .on_lost_task(move |_| f.store(true, Ordering::SeqCst))
-                .on_busy_task(100, move |_| b.store(true, Ordering::SeqCst))
+                .on_busy_task(1000, move |_| b.store(true, Ordering::SeqCst))
                 .build(),
         );
         let stop = Arc::new(AtomicBool::new(false));

@@ -572,9 +572,7 @@ where
     L: Locality,
 {
     fn wake_by_ref(arc_self: &Arc<Self>) {
-        // A wake from inside the task's own run on this thread: a self-wake (yield, spin).
-        let own = TaskId::current() == Some(arc_self.id);
-        if arc_self.state.transition_to_notified(own) == Notified::Submit {
+        if arc_self.state.transition_to_notified() == Notified::Submit {
             arc_self.reschedule();
         }
     }

@@ -159,10 +159,12 @@ impl TaskSnapshot {
         self.polls
     }
 
-    /// How many of the task's latest polls in a row ended with the task having woken itself
-    /// (its own waker, from inside the poll: `yield_now`, or a busy loop), saturating at
-    /// 65 535. Zero after any poll that did not. A number that keeps growing is a spinning
-    /// task.
+    /// How many of the task's latest pending polls in a row were woken while they ran,
+    /// saturating at 65 535; zero after any pending poll that was not. A task that wakes itself
+    /// (`yield_now`, or a busy loop on its own waker) raises it on every poll, so a number that
+    /// keeps growing is a spinning task. A wake from another thread that lands during a poll
+    /// counts too (it is read from the state word at no extra cost, without asking who woke
+    /// the task), so a streak of a few is normal for a busy task; thousands are not.
     ///
     /// ```
     /// # use join_handle::{Runnable, Schedule};

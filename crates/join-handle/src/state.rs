@@ -16,14 +16,14 @@
 //! | `CONSUMED`  | whoever takes the output, after `COMPLETE` | never                     |
 //! | `FAILED`    | the completer, together with `COMPLETE`  | never                       |
 //! | `PENDED`    | the runner, as a poll returns `Pending` for the first time | never     |
-//! | `SELF_WOKEN`| a wake from inside the task's own run    | the runner, after the poll  |
 //!
 //! Above the flags, bits [`POLL_SHIFT`].. count the polls: the runner adds one in the same
 //! update that claims `RUNNING` for a poll ([`State::transition_to_running`]), so counting
 //! costs no extra atomic operation. The count saturates at [`POLLS_MAX`]. Above it, bits
-//! [`STREAK_SHIFT`].. count the polls in a row during which the task woke itself (a busy,
-//! spinning task); the runner updates it in the update that ends a pending poll
-//! ([`State::transition_to_idle`]), and it saturates at [`STREAK_MAX`].
+//! [`STREAK_SHIFT`].. count the pending polls in a row during which the task was woken (a
+//! task that wakes itself every time is busy, spinning); the runner updates it in the update
+//! that ends a pending poll ([`State::transition_to_idle`]), from the `SCHEDULED` bit it reads
+//! there anyway, and it saturates at [`STREAK_MAX`].
 //!
 //! Rules that follow:
 //!
@@ -71,23 +71,20 @@ const FAILED: u64 = 1 << 7;
 /// A poll of the task has returned `Pending` (the scheduler was told, with
 /// `TaskEvent::FirstPending`).
 const PENDED: u64 = 1 << 8;
-/// The task was woken from inside its own run (its own waker, on the thread polling it).
-const SELF_WOKEN: u64 = 1 << 9;
-
 /// The poll count starts at this bit, above the flags.
-const POLL_SHIFT: u32 = 10;
+const POLL_SHIFT: u32 = 9;
 /// One poll, in the state word.
 const POLL_ONE: u64 = 1 << POLL_SHIFT;
 /// The largest poll count: 32 bits of the word (a task polled a million times a second takes
 /// over an hour to reach it). The bits above it stay zero.
 const POLLS_MAX: u64 = u32::MAX as u64;
-/// The self-wake streak starts above the poll count.
+/// The woken-during-poll streak starts above the poll count.
 const STREAK_SHIFT: u32 = POLL_SHIFT + 32;
-/// The largest self-wake streak: 16 bits, far above any useful report threshold.
+/// The largest woken-during-poll streak: 16 bits, far above any useful report threshold.
 const STREAK_MAX: u64 = u16::MAX as u64;
 /// The streak's bits in the word.
 const STREAK_MASK: u64 = STREAK_MAX << STREAK_SHIFT;
-/// One more self-woken poll, in the word.
+/// One more poll woken during itself, in the word.
 const STREAK_ONE: u64 = 1 << STREAK_SHIFT;
 
 /// The state of a freshly spawned task: queued once, its handle alive, never polled.
@@ -149,7 +146,7 @@ impl Snapshot {
     pub(crate) fn polls(self) -> u64 {
         (self.0 >> POLL_SHIFT) & POLLS_MAX
     }
-    /// How many pending polls in a row the task woke itself during (saturating at
+    /// How many pending polls in a row the task was woken during (saturating at
     /// [`STREAK_MAX`]).
     #[inline]
     pub(crate) fn self_wake_streak(self) -> u64 {
@@ -169,7 +166,6 @@ impl std::fmt::Debug for Snapshot {
             (CONSUMED, "CONSUMED"),
             (FAILED, "FAILED"),
             (PENDED, "PENDED"),
-            (SELF_WOKEN, "SELF_WOKEN"),
         ];
         let mut list = f.debug_list();
         for (bit, name) in names {
@@ -307,20 +303,18 @@ impl State {
         }
     }
 
-    /// The runner's poll returned `Pending`: set `PENDED`, count the self-wake streak (one
-    /// more if `SELF_WOKEN`, else back to zero; `SELF_WOKEN` cleared) and release `RUNNING`,
-    /// unless an abort arrived during the poll (then keep `RUNNING`, to drop the future).
+    /// The runner's poll returned `Pending`: set `PENDED`, count the woken-during-poll streak
+    /// (one more if `SCHEDULED` is set, else back to zero) and release `RUNNING`, unless an
+    /// abort arrived during the poll (then keep `RUNNING`, to drop the future).
     #[inline]
     pub(crate) fn transition_to_idle(&self) -> TransitionToIdle {
         let prev = self
             .update(|s| {
                 let mut next = s | PENDED;
-                if s & SELF_WOKEN == 0 {
+                if s & SCHEDULED == 0 {
                     next &= !STREAK_MASK;
                 } else if s & STREAK_MASK != STREAK_MASK {
-                    next = (next & !SELF_WOKEN) + STREAK_ONE;
-                } else {
-                    next &= !SELF_WOKEN;
+                    next += STREAK_ONE;
                 }
                 Some(if s & CANCELLED == 0 {
                     next & !RUNNING
@@ -338,16 +332,10 @@ impl State {
         }
     }
 
-    /// A wake: set `SCHEDULED` (and `SELF_WOKEN` if `own` says the wake comes from inside the
-    /// task's own run). Only the wake that finds the task idle queues it.
+    /// A wake: set `SCHEDULED`. Only the wake that finds the task idle queues it.
     #[inline]
-    pub(crate) fn transition_to_notified(&self, own: bool) -> Notified {
-        let bits = if own {
-            SCHEDULED | SELF_WOKEN
-        } else {
-            SCHEDULED
-        };
-        let prev = Snapshot(self.0.fetch_or(bits, Ordering::AcqRel));
+    pub(crate) fn transition_to_notified(&self) -> Notified {
+        let prev = Snapshot(self.0.fetch_or(SCHEDULED, Ordering::AcqRel));
         if prev.is_idle() {
             Notified::Submit
         } else {
@@ -463,7 +451,7 @@ mod tests {
         ));
         assert_eq!(state.load().polls(), 1);
         assert_eq!(state.transition_to_idle(), TransitionToIdle::Idle);
-        assert_eq!(state.transition_to_notified(false), Notified::Submit);
+        assert_eq!(state.transition_to_notified(), Notified::Submit);
         assert!(matches!(
             state.transition_to_running(),
             TransitionToRunning::Poll { .. }
@@ -480,7 +468,7 @@ mod tests {
                 TransitionToRunning::Poll { .. }
             ));
             assert_eq!(state.transition_to_idle(), TransitionToIdle::Idle);
-            assert_eq!(state.transition_to_notified(false), Notified::Submit);
+            assert_eq!(state.transition_to_notified(), Notified::Submit);
         }
         let s = state.load();
         assert_eq!(s.polls(), POLLS_MAX);
@@ -491,18 +479,18 @@ mod tests {
     }
 
     #[test]
-    fn the_self_wake_streak_counts_pending_polls_in_a_row_and_saturates() {
+    fn the_wake_streak_counts_woken_pending_polls_in_a_row_and_saturates() {
         let state = State::new();
         for expected in 1..=3 {
             assert!(matches!(
                 state.transition_to_running(),
                 TransitionToRunning::Poll { .. }
             ));
-            assert_eq!(state.transition_to_notified(true), Notified::DoNothing);
+            assert_eq!(state.transition_to_notified(), Notified::DoNothing);
             assert_eq!(state.transition_to_idle(), TransitionToIdle::Notified);
             assert_eq!(state.load().self_wake_streak(), expected);
         }
-        // A poll woken by someone else (or not at all) ends the streak.
+        // A pending poll that nobody woke ends the streak.
         assert!(matches!(
             state.transition_to_running(),
             TransitionToRunning::Poll { .. }
@@ -515,7 +503,7 @@ mod tests {
                 state.transition_to_running(),
                 TransitionToRunning::Poll { .. }
             ));
-            assert_eq!(state.transition_to_notified(true), Notified::DoNothing);
+            assert_eq!(state.transition_to_notified(), Notified::DoNothing);
             assert_eq!(state.transition_to_idle(), TransitionToIdle::Notified);
         }
         let s = state.load();
@@ -539,7 +527,7 @@ mod tests {
     fn a_wake_queues_only_an_idle_task() {
         let state = State::new();
         assert_eq!(
-            state.transition_to_notified(false),
+            state.transition_to_notified(),
             Notified::DoNothing,
             "queued"
         );
@@ -548,7 +536,7 @@ mod tests {
             TransitionToRunning::Poll { .. }
         ));
         assert_eq!(
-            state.transition_to_notified(false),
+            state.transition_to_notified(),
             Notified::DoNothing,
             "running"
         );
@@ -559,7 +547,7 @@ mod tests {
         ));
         assert_eq!(state.transition_to_complete(false).then, Completed::Keep);
         assert_eq!(
-            state.transition_to_notified(false),
+            state.transition_to_notified(),
             Notified::DoNothing,
             "finished"
         );
