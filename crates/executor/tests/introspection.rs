@@ -232,7 +232,20 @@ fn tasks_without_a_waker_are_lost_and_waiting_tasks_are_not() {
 
 #[test]
 fn no_task_is_flagged_lost_during_ping_pong() {
-    within(LIMIT, || {
+    ping_pong_with_dumps(10_000, LIMIT);
+}
+
+/// The size: 4 pairs x 125 000 round trips, a million polls.
+#[test]
+#[ignore = "a million polls: run with --ignored"]
+fn no_task_is_flagged_lost_during_a_million_ping_pong_polls() {
+    ping_pong_with_dumps(125_000, Duration::from_secs(600));
+}
+
+/// Four ping-pong pairs of `round_trips` each on two runners, dumped continuously from
+/// another thread, with the lost-task and busy-task reports on: nothing is ever flagged.
+fn ping_pong_with_dumps(round_trips: u32, limit: Duration) {
+    within(limit, move || {
         let flagged = Arc::new(AtomicBool::new(false));
         let f = flagged.clone();
         let b = flagged.clone();
@@ -263,7 +276,7 @@ fn no_task_is_flagged_lost_during_ping_pong() {
                 let mut a_tx2 = a_tx.clone();
                 let ping = ex.spawn(async move {
                     use futures::{SinkExt, StreamExt};
-                    for i in 0..10_000 {
+                    for i in 0..round_trips {
                         b_tx.send(i).await.unwrap();
                         assert_eq!(a_rx.next().await, Some(i));
                     }
@@ -293,7 +306,20 @@ fn no_task_is_flagged_lost_during_ping_pong() {
 
 #[test]
 fn a_dump_during_many_concurrent_spawns_neither_deadlocks_nor_crashes() {
-    within(LIMIT, || {
+    dumps_during_spawns(50_000, LIMIT);
+}
+
+/// The size: a million spawns.
+#[test]
+#[ignore = "a million spawns: run with --ignored"]
+fn a_dump_during_a_million_concurrent_spawns_neither_deadlocks_nor_crashes() {
+    dumps_during_spawns(500_000, Duration::from_secs(600));
+}
+
+/// Two tasks spawn `per_spawner` tasks each (which yield once) on two runners while another
+/// thread dumps in a loop.
+fn dumps_during_spawns(per_spawner: u32, limit: Duration) {
+    within(limit, move || {
         let ex = Arc::new(Executor::builder().worker_threads(2).build());
         let stop = Arc::new(AtomicBool::new(false));
         let dumper = {
@@ -308,8 +334,8 @@ fn a_dump_during_many_concurrent_spawns_neither_deadlocks_nor_crashes() {
         };
         let spawners: Vec<_> = (0..2)
             .map(|_| {
-                ex.spawn(async {
-                    let handles: Vec<_> = (0..50_000)
+                ex.spawn(async move {
+                    let handles: Vec<_> = (0..per_spawner)
                         .map(|_| spawn(async { yield_now().await }))
                         .collect();
                     for h in handles {
