@@ -9,6 +9,7 @@ use std::thread;
 use join_handle::JoinHandle;
 
 use crate::hooks::Hooks;
+use crate::monitor::Monitor;
 use crate::runner;
 use crate::shared::Shared;
 
@@ -189,6 +190,8 @@ pub struct Builder {
     thread_name: String,
     /// Opt-in task callbacks, set in `hooks.rs`.
     pub(crate) hooks: Hooks,
+    /// Opt-in monitor thread, set in `monitor.rs`.
+    pub(crate) monitor: Monitor,
 }
 
 impl Default for Builder {
@@ -197,6 +200,7 @@ impl Default for Builder {
             worker_threads: 0,
             thread_name: "executor-worker".to_string(),
             hooks: Hooks::default(),
+            monitor: Monitor::default(),
         }
     }
 }
@@ -237,10 +241,13 @@ impl Builder {
     /// ```
     #[track_caller]
     pub fn build(self) -> Executor {
-        let shared = Shared::with_hooks(None, self.hooks);
+        let mut hooks = self.hooks;
+        hooks.index_at_spawn = self.monitor.is_on();
+        let shared = Shared::with_hooks(None, hooks);
         if self.worker_threads > 0 {
             shared.watch.set_has_workers();
         }
+        self.monitor.start(&shared);
         let workers = (0..self.worker_threads)
             .map(|_| {
                 let shared = shared.clone();

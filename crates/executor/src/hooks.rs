@@ -25,6 +25,9 @@ type OnTerminate = Arc<dyn Fn(TaskId, Outcome) + Send + Sync>;
 pub(crate) struct Hooks {
     on_spawn: Option<OnSpawn>,
     on_terminate: Option<OnTerminate>,
+    /// Every task enters the registry at spawn, not only when it first waits (the monitor
+    /// thread is on and must see tasks stuck in their first poll).
+    pub(crate) index_at_spawn: bool,
 }
 
 impl Hooks {
@@ -37,8 +40,9 @@ impl Hooks {
     }
 
     #[inline]
-    pub(crate) fn terminated(&self, id: TaskId, outcome: Outcome) {
+    pub(crate) fn terminated(&self, id: impl FnOnce() -> TaskId, outcome: Outcome) {
         if let Some(f) = &self.on_terminate {
+            let id = id();
             let _ = catch_unwind(AssertUnwindSafe(|| f(id, outcome)));
         }
     }
@@ -49,6 +53,7 @@ impl fmt::Debug for Hooks {
         f.debug_struct("Hooks")
             .field("on_spawn", &self.on_spawn.is_some())
             .field("on_terminate", &self.on_terminate.is_some())
+            .field("index_at_spawn", &self.index_at_spawn)
             .finish()
     }
 }

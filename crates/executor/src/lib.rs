@@ -92,6 +92,17 @@
 //!
 //! [`LocalExecutor`] is the same machinery for `!Send` futures on one thread.
 //!
+//! # Looking inside
+//!
+//! * Every task has a [`TaskId`] ([`JoinHandle::id`], [`task_id`] inside it), the location of
+//!   the `spawn` call that made it, and optionally a name ([`Executor::task`]).
+//! * [`Executor::dump`] lists the waiting tasks with their state, poll count, and whether they
+//!   are lost (idle with no waker left: they can never run again). It never polls a task and
+//!   never waits for a runner.
+//! * Opt-in on the [`Builder`]: a long-poll watchdog, lost-task and busy-task reports (one
+//!   monitor thread reading the same snapshots), and callbacks on spawn and termination.
+//! * [`task_local!`] values follow a future across polls and threads, and no further.
+//!
 //! # Where it sits
 //!
 //! ```text
@@ -109,6 +120,7 @@ mod hooks;
 mod injector;
 mod introspect;
 mod local;
+mod monitor;
 mod registry;
 mod runner;
 mod shared;

@@ -249,6 +249,9 @@ impl Shared {
     /// next task and hands its local queue to `push_global` as it leaves.
     fn admit(&self, runnable: Runnable) {
         self.alive.fetch_add(1, Ordering::SeqCst);
+        if self.hooks.index_at_spawn && !self.closed.load(Ordering::SeqCst) {
+            self.registry.insert(&runnable.task_ref());
+        }
         self.hooks.spawned(|| runnable.task_ref().snapshot());
         self.push(runnable);
         self.watch.spawned();
@@ -294,10 +297,10 @@ impl Schedule for Scheduler {
             // that worker shuts down again when it leaves, which cancels this task.
             TaskEvent::FirstPending => self.0.registry.insert(task),
             TaskEvent::Completed { pended, outcome } => {
-                if pended {
+                if pended || self.0.hooks.index_at_spawn {
                     self.0.registry.remove(task);
                 }
-                self.0.hooks.terminated(task.id(), outcome);
+                self.0.hooks.terminated(|| task.id(), outcome);
                 if self.0.alive.fetch_sub(1, Ordering::SeqCst) == 1 {
                     // The last task is done: every `run()` caller may return.
                     self.0.sleepers.notify_all();

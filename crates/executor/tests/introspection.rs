@@ -232,8 +232,30 @@ fn tasks_without_a_waker_are_lost_and_waiting_tasks_are_not() {
 
 #[test]
 fn no_task_is_flagged_lost_during_ping_pong() {
-    within(LIMIT, || {
-        let ex = Arc::new(Executor::builder().worker_threads(2).build());
+    ping_pong_with_dumps(10_000, LIMIT);
+}
+
+/// The size: 4 pairs x 125 000 round trips, a million polls.
+#[test]
+#[ignore = "a million polls: run with --ignored"]
+fn no_task_is_flagged_lost_during_a_million_ping_pong_polls() {
+    ping_pong_with_dumps(125_000, Duration::from_secs(600));
+}
+
+/// Four ping-pong pairs of `round_trips` each on two runners, dumped continuously from
+/// another thread, with the lost-task and busy-task reports on: nothing is ever flagged.
+fn ping_pong_with_dumps(round_trips: u32, limit: Duration) {
+    within(limit, move || {
+        let flagged = Arc::new(AtomicBool::new(false));
+        let f = flagged.clone();
+        let b = flagged.clone();
+        let ex = Arc::new(
+            Executor::builder()
+                .worker_threads(2)
+                .on_lost_task(move |_| f.store(true, Ordering::SeqCst))
+                .on_busy_task(1000, move |_| b.store(true, Ordering::SeqCst))
+                .build(),
+        );
         let stop = Arc::new(AtomicBool::new(false));
         let dumper = {
             let (ex, stop) = (ex.clone(), stop.clone());
@@ -254,7 +276,7 @@ fn no_task_is_flagged_lost_during_ping_pong() {
                 let mut a_tx2 = a_tx.clone();
                 let ping = ex.spawn(async move {
                     use futures::{SinkExt, StreamExt};
-                    for i in 0..10_000 {
+                    for i in 0..round_trips {
                         b_tx.send(i).await.unwrap();
                         assert_eq!(a_rx.next().await, Some(i));
                     }
@@ -275,12 +297,29 @@ fn no_task_is_flagged_lost_during_ping_pong() {
         }
         stop.store(true, Ordering::SeqCst);
         assert!(dumper.join().unwrap() > 0);
+        assert!(
+            !flagged.load(Ordering::SeqCst),
+            "the lost-task report fired"
+        );
     });
 }
 
 #[test]
 fn a_dump_during_many_concurrent_spawns_neither_deadlocks_nor_crashes() {
-    within(LIMIT, || {
+    dumps_during_spawns(50_000, LIMIT);
+}
+
+/// The size: a million spawns.
+#[test]
+#[ignore = "a million spawns: run with --ignored"]
+fn a_dump_during_a_million_concurrent_spawns_neither_deadlocks_nor_crashes() {
+    dumps_during_spawns(500_000, Duration::from_secs(600));
+}
+
+/// Two tasks spawn `per_spawner` tasks each (which yield once) on two runners while another
+/// thread dumps in a loop.
+fn dumps_during_spawns(per_spawner: u32, limit: Duration) {
+    within(limit, move || {
         let ex = Arc::new(Executor::builder().worker_threads(2).build());
         let stop = Arc::new(AtomicBool::new(false));
         let dumper = {
@@ -295,8 +334,8 @@ fn a_dump_during_many_concurrent_spawns_neither_deadlocks_nor_crashes() {
         };
         let spawners: Vec<_> = (0..2)
             .map(|_| {
-                ex.spawn(async {
-                    let handles: Vec<_> = (0..50_000)
+                ex.spawn(async move {
+                    let handles: Vec<_> = (0..per_spawner)
                         .map(|_| spawn(async { yield_now().await }))
                         .collect();
                     for h in handles {
@@ -389,4 +428,110 @@ fn spawn_and_terminate_hooks_see_every_task_once_with_its_outcome() {
         ]
     );
     assert!(bad.is_finished() && dropped.is_finished());
+}
+
+#[test]
+fn the_watchdog_reports_a_long_poll_once_while_it_runs() {
+    within(LIMIT, || {
+        let reports = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel::<()>();
+        let r = reports.clone();
+        let tx = Mutex::new(tx);
+        let ex = Executor::builder()
+            .worker_threads(1)
+            .long_poll_watchdog(Duration::from_millis(20), move |t, ran| {
+                r.lock().unwrap().push((
+                    t.id(),
+                    t.name().map(String::from),
+                    t.spawned_at().line(),
+                    ran,
+                ));
+                let _ = tx.lock().unwrap().send(());
+            })
+            .build();
+        // Blocks in its first poll until reported, then for a while longer (more samples,
+        // which must not report it again), then finishes.
+        let blocker = ex.task().name("first-poll").spawn(async move {
+            rx.recv().unwrap();
+            std::thread::sleep(Duration::from_millis(100));
+        });
+        let line = line!() - 4;
+        let quick = ex.spawn(async {
+            for _ in 0..100 {
+                yield_now().await;
+            }
+        });
+        block_on::block_on(blocker);
+        block_on::block_on(quick);
+        let reports = reports.lock().unwrap();
+        assert_eq!(reports.len(), 1, "{reports:?}");
+        let (_, name, at, ran) = &reports[0];
+        assert_eq!((name.as_deref(), *at), (Some("first-poll"), line));
+        assert!(*ran >= Duration::from_millis(20));
+    });
+}
+
+#[test]
+fn the_lost_task_report_names_each_lost_task_once_and_nothing_else() {
+    within(LIMIT, || {
+        let (tx, rx) = mpsc::channel();
+        let tx = Mutex::new(tx);
+        let ex = Executor::builder()
+            .worker_threads(2)
+            .on_lost_task(move |t| {
+                let _ = tx.lock().unwrap().send(t.id());
+            })
+            .build();
+        let (chan_tx, chan_rx) = futures::channel::oneshot::channel::<()>();
+        let on_channel = ex.spawn(async move { chan_rx.await.ok() });
+        let on_timer = ex.spawn(timers::sleep(Duration::from_secs(3600)));
+        let forever = ex.spawn(pending::<()>());
+        let dropped = ex.spawn(poll_fn(|cx| {
+            drop(cx.waker().clone());
+            Poll::<()>::Pending
+        }));
+        let mut lost = HashSet::new();
+        lost.insert(rx.recv().unwrap());
+        lost.insert(rx.recv().unwrap());
+        assert_eq!(lost, HashSet::from([forever.id(), dropped.id()]));
+        // Several more periods: no report of the same tasks again, none of the others.
+        assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
+        chan_tx.send(()).unwrap();
+        assert_eq!(block_on::block_on(on_channel), Some(()));
+        on_timer.abort();
+    });
+}
+
+#[test]
+fn a_spinning_task_is_reported_busy_and_a_briefly_yielding_one_is_not() {
+    within(LIMIT, || {
+        let (tx, rx) = mpsc::channel();
+        let tx = Mutex::new(tx);
+        let ex = Executor::builder()
+            .worker_threads(1)
+            .on_busy_task(200, move |t| {
+                let _ = tx.lock().unwrap().send((t.id(), t.self_wake_streak()));
+            })
+            .build();
+        let (gate_tx, gate_rx) = futures::channel::oneshot::channel::<()>();
+        let brief = ex.spawn(async move {
+            for _ in 0..50 {
+                yield_now().await;
+            }
+            gate_rx.await.ok();
+        });
+        let spinner = ex.spawn(async {
+            loop {
+                yield_now().await;
+            }
+        });
+        let (id, streak) = rx.recv().unwrap();
+        assert_eq!(id, spinner.id());
+        assert!(streak >= 200);
+        // Reported once per streak: nothing more while it keeps spinning.
+        assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
+        spinner.abort();
+        gate_tx.send(()).unwrap();
+        block_on::block_on(brief);
+    });
 }

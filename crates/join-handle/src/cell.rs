@@ -140,7 +140,7 @@ pub(crate) trait RawTask: Send + Sync + 'static {
     fn run(self: Arc<Self>);
     /// Drops the future unpolled and completes the task as cancelled, unless someone else
     /// holds it or it is finished already. Called by the executor's shutdown.
-    fn shutdown(&self);
+    fn shutdown(self: Arc<Self>);
     fn id(&self) -> TaskId;
     fn is_complete(&self) -> bool;
     /// Reads the task; `refs` is its current reference count, as seen by the caller.
@@ -258,7 +258,7 @@ where
     }
 
     /// Publishes the result. The caller holds `RUNNING` and the future is gone.
-    fn complete(&self, result: Result<F::Output, JoinError>) {
+    fn complete(self: &Arc<Self>, result: Result<F::Output, JoinError>) {
         let failed = result.is_err();
         let outcome = match &result {
             Ok(_) => Outcome::Output,
@@ -297,7 +297,7 @@ where
         self.with_task_ref(|task| self.scheduler.task_event(task, event));
     }
 
-    fn cancel_claimed(&self) {
+    fn cancel_claimed(self: &Arc<Self>) {
         let result = match self.drop_future() {
             Some(panic) => Err(panic),
             None => Err(JoinError::cancelled()),
@@ -322,13 +322,14 @@ where
     /// Hands a new queue reference to the scheduler. The caller has just set `SCHEDULED` on
     /// a task that was not queued.
     /// Calls `f` with a [`TaskRef`] to this task, without touching the reference count.
-    fn with_task_ref<R>(&self, f: impl FnOnce(&TaskRef) -> R) -> R {
-        // SAFETY: every `Cell` lives in an `Arc` (`Cell::new` is the only constructor), so
-        // `self` points at the data of a live `Arc`, which is what `from_raw` needs. The
-        // `ManuallyDrop` makes this a borrowed reference: it never decrements the count, and
-        // `f` cannot keep it past `&self` (it only gets `&TaskRef`; a clone is a new count).
+    #[inline]
+    fn with_task_ref<R>(self: &Arc<Self>, f: impl FnOnce(&TaskRef) -> R) -> R {
+        // SAFETY: `Arc::as_ptr` of a live `Arc` is what `from_raw` needs, and `self` keeps the
+        // count above zero for the whole call. The `ManuallyDrop` makes this a borrowed
+        // reference: it never decrements the count, and `f` cannot keep it past the call (it
+        // gets `&TaskRef`; a clone is a new count).
         let borrowed = ManuallyDrop::new(TaskRef::new(unsafe {
-            Arc::from_raw(self as *const Self) as Arc<dyn RawTask>
+            Arc::from_raw(Arc::as_ptr(self)) as Arc<dyn RawTask>
         }));
         f(&borrowed)
     }
@@ -435,7 +436,7 @@ where
         }
     }
 
-    fn shutdown(&self) {
+    fn shutdown(self: Arc<Self>) {
         if self.locality.is_owner_thread() && self.state.claim_for_cancel() {
             self.cancel_claimed();
         }
@@ -469,6 +470,7 @@ where
             spawned_at: self.meta.location(),
             state,
             polls: s.polls(),
+            self_wake_streak: s.self_wake_streak(),
             lost: state == TaskState::Idle && refs <= own,
         }
     }

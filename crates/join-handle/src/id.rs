@@ -75,6 +75,7 @@ pub struct TaskId(NonZeroU64);
 
 impl TaskId {
     /// A fresh id.
+    #[inline]
     pub(crate) fn next() -> TaskId {
         let id = RESERVED
             .try_with(|reserved| {
@@ -108,6 +109,7 @@ impl TaskId {
     /// assert_eq!(TaskId::current(), None, "restored after the run");
     /// assert_eq!(block_on::block_on(handle), Some(id));
     /// ```
+    #[inline]
     pub fn current() -> Option<TaskId> {
         CURRENT.try_with(Cell::get).unwrap_or(None)
     }

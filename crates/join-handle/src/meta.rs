@@ -39,6 +39,7 @@ unsafe impl Send for Meta {}
 unsafe impl Sync for Meta {}
 
 impl Meta {
+    #[inline]
     pub(crate) fn new(location: &'static Location<'static>, name: Option<String>) -> Meta {
         match name {
             None => Meta(NonNull::from(location).cast()),

@@ -84,6 +84,7 @@ pub struct TaskSnapshot {
     pub(crate) spawned_at: &'static Location<'static>,
     pub(crate) state: TaskState,
     pub(crate) polls: u64,
+    pub(crate) self_wake_streak: u64,
     pub(crate) lost: bool,
 }
 
@@ -158,9 +159,37 @@ impl TaskSnapshot {
         self.polls
     }
 
+    /// How many of the task's latest pending polls in a row were woken while they ran,
+    /// saturating at 65 535; zero after any pending poll that was not. A task that wakes itself
+    /// (`yield_now`, or a busy loop on its own waker) raises it on every poll, so a number that
+    /// keeps growing is a spinning task. A wake from another thread that lands during a poll
+    /// counts too (it is read from the state word at no extra cost, without asking who woke
+    /// the task), so a streak of a few is normal for a busy task; thousands are not.
+    ///
+    /// ```
+    /// # use join_handle::{Runnable, Schedule};
+    /// # struct Nothing;
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
+    /// use std::task::Poll;
+    /// let (runnable, _h) = join_handle::spawn(
+    ///     std::future::poll_fn(|cx| {
+    ///         cx.waker().wake_by_ref(); // spins
+    ///         Poll::<()>::Pending
+    ///     }),
+    ///     Nothing,
+    /// );
+    /// let task = runnable.task_ref();
+    /// runnable.run();
+    /// assert_eq!(task.snapshot().self_wake_streak(), 1);
+    /// ```
+    pub fn self_wake_streak(&self) -> u64 {
+        self.self_wake_streak
+    }
+
     /// True if the task is idle, not scheduled, and no waker for it exists outside the
-    /// runtime's own references: it can never run again (see the module docs of
-    /// [`TaskRef::snapshot`](crate::TaskRef::snapshot)).
+    /// runtime's own references: it can never run again. Exact, because every waker is a
+    /// counted reference to the task: see [`TaskRef::snapshot`](crate::TaskRef::snapshot)
+    /// for which references count as the runtime's own.
     ///
     /// ```
     /// # use join_handle::{Runnable, Schedule};
@@ -185,6 +214,7 @@ impl fmt::Debug for TaskSnapshot {
             .field("spawned_at", &format_args!("{}", self.spawned_at))
             .field("state", &self.state)
             .field("polls", &self.polls)
+            .field("self_wake_streak", &self.self_wake_streak)
             .field("lost", &self.lost)
             .finish()
     }

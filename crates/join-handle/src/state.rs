@@ -19,7 +19,11 @@
 //!
 //! Above the flags, bits [`POLL_SHIFT`].. count the polls: the runner adds one in the same
 //! update that claims `RUNNING` for a poll ([`State::transition_to_running`]), so counting
-//! costs no extra atomic operation. The count saturates at [`POLLS_MAX`].
+//! costs no extra atomic operation. The count saturates at [`POLLS_MAX`]. Above it, bits
+//! [`STREAK_SHIFT`].. count the pending polls in a row during which the task was woken (a
+//! task that wakes itself every time is busy, spinning); the runner updates it in the update
+//! that ends a pending poll ([`State::transition_to_idle`]), from the `SCHEDULED` bit it reads
+//! there anyway, and it saturates at [`STREAK_MAX`].
 //!
 //! Rules that follow:
 //!
@@ -67,7 +71,6 @@ const FAILED: u64 = 1 << 7;
 /// A poll of the task has returned `Pending` (the scheduler was told, with
 /// `TaskEvent::FirstPending`).
 const PENDED: u64 = 1 << 8;
-
 /// The poll count starts at this bit, above the flags.
 const POLL_SHIFT: u32 = 9;
 /// One poll, in the state word.
@@ -75,6 +78,14 @@ const POLL_ONE: u64 = 1 << POLL_SHIFT;
 /// The largest poll count: 32 bits of the word (a task polled a million times a second takes
 /// over an hour to reach it). The bits above it stay zero.
 const POLLS_MAX: u64 = u32::MAX as u64;
+/// The woken-during-poll streak starts above the poll count.
+const STREAK_SHIFT: u32 = POLL_SHIFT + 32;
+/// The largest woken-during-poll streak: 16 bits, far above any useful report threshold.
+const STREAK_MAX: u64 = u16::MAX as u64;
+/// The streak's bits in the word.
+const STREAK_MASK: u64 = STREAK_MAX << STREAK_SHIFT;
+/// One more poll woken during itself, in the word.
+const STREAK_ONE: u64 = 1 << STREAK_SHIFT;
 
 /// The state of a freshly spawned task: queued once, its handle alive, never polled.
 const INITIAL: u64 = SCHEDULED | HANDLE;
@@ -84,44 +95,62 @@ const INITIAL: u64 = SCHEDULED | HANDLE;
 pub(crate) struct Snapshot(u64);
 
 impl Snapshot {
+    #[inline]
     pub(crate) fn is_scheduled(self) -> bool {
         self.0 & SCHEDULED != 0
     }
+    #[inline]
     pub(crate) fn is_running(self) -> bool {
         self.0 & RUNNING != 0
     }
+    #[inline]
     pub(crate) fn is_complete(self) -> bool {
         self.0 & COMPLETE != 0
     }
+    #[inline]
     pub(crate) fn is_cancelled(self) -> bool {
         self.0 & CANCELLED != 0
     }
+    #[inline]
     pub(crate) fn has_handle(self) -> bool {
         self.0 & HANDLE != 0
     }
+    #[inline]
     pub(crate) fn has_join_waker(self) -> bool {
         self.0 & JOIN_WAKER != 0
     }
+    #[inline]
     pub(crate) fn is_consumed(self) -> bool {
         self.0 & CONSUMED != 0
     }
+    #[inline]
     pub(crate) fn is_failed(self) -> bool {
         self.0 & FAILED != 0
     }
+    #[inline]
     pub(crate) fn has_pended(self) -> bool {
         self.0 & PENDED != 0
     }
     /// Complete, and the result is still in the slot.
+    #[inline]
     pub(crate) fn holds_result(self) -> bool {
         self.0 & (COMPLETE | CONSUMED) == COMPLETE
     }
     /// Idle: not queued, not running, not finished.
+    #[inline]
     pub(crate) fn is_idle(self) -> bool {
         self.0 & (SCHEDULED | RUNNING | COMPLETE) == 0
     }
     /// How many polls started (saturating at [`POLLS_MAX`]).
+    #[inline]
     pub(crate) fn polls(self) -> u64 {
         (self.0 >> POLL_SHIFT) & POLLS_MAX
+    }
+    /// How many pending polls in a row the task was woken during (saturating at
+    /// [`STREAK_MAX`]).
+    #[inline]
+    pub(crate) fn self_wake_streak(self) -> u64 {
+        (self.0 & STREAK_MASK) >> STREAK_SHIFT
     }
 }
 
@@ -145,6 +174,7 @@ impl std::fmt::Debug for Snapshot {
             }
         }
         list.entry(&format_args!("polls={}", self.polls()));
+        list.entry(&format_args!("streak={}", self.self_wake_streak()));
         list.finish()
     }
 }
@@ -222,6 +252,7 @@ pub(crate) struct State(AtomicU64);
 
 impl State {
     /// A freshly spawned task: queued once, handle alive.
+    #[inline]
     pub(crate) fn new() -> State {
         State(AtomicU64::new(INITIAL))
     }
@@ -233,6 +264,7 @@ impl State {
     }
 
     /// The current value (acquire: the caller may then read what the last writer published).
+    #[inline]
     pub(crate) fn load(&self) -> Snapshot {
         Snapshot(self.0.load(Ordering::Acquire))
     }
@@ -250,6 +282,7 @@ impl State {
     /// A runner takes a queued task: `SCHEDULED` → `RUNNING`, counting one poll, unless
     /// someone else holds the future or it is finished. An aborted task is claimed too, for
     /// the runner to drop its future ([`TransitionToRunning::Cancel`]).
+    #[inline]
     pub(crate) fn transition_to_running(&self) -> TransitionToRunning {
         let claimed = self.update(|s| {
             if s & (RUNNING | COMPLETE) != 0 {
@@ -270,15 +303,23 @@ impl State {
         }
     }
 
-    /// The runner's poll returned `Pending`: set `PENDED` and release `RUNNING`, unless an
+    /// The runner's poll returned `Pending`: set `PENDED`, count the woken-during-poll streak
+    /// (one more if `SCHEDULED` is set, else back to zero) and release `RUNNING`, unless an
     /// abort arrived during the poll (then keep `RUNNING`, to drop the future).
+    #[inline]
     pub(crate) fn transition_to_idle(&self) -> TransitionToIdle {
         let prev = self
             .update(|s| {
+                let mut next = s | PENDED;
+                if s & SCHEDULED == 0 {
+                    next &= !STREAK_MASK;
+                } else if s & STREAK_MASK != STREAK_MASK {
+                    next += STREAK_ONE;
+                }
                 Some(if s & CANCELLED == 0 {
-                    (s | PENDED) & !RUNNING
+                    next & !RUNNING
                 } else {
-                    s | PENDED
+                    next
                 })
             })
             .expect("the update always applies");
@@ -292,6 +333,7 @@ impl State {
     }
 
     /// A wake: set `SCHEDULED`. Only the wake that finds the task idle queues it.
+    #[inline]
     pub(crate) fn transition_to_notified(&self) -> Notified {
         let prev = Snapshot(self.0.fetch_or(SCHEDULED, Ordering::AcqRel));
         if prev.is_idle() {
@@ -303,6 +345,7 @@ impl State {
 
     /// An abort that cannot drop the future itself (the task runs, or is local): mark it
     /// `CANCELLED` and `SCHEDULED`; an idle task must be queued so that a runner drops it.
+    #[inline]
     pub(crate) fn mark_cancelled(&self) -> Notified {
         let prev = Snapshot(self.0.fetch_or(CANCELLED | SCHEDULED, Ordering::AcqRel));
         if prev.is_idle() {
@@ -315,6 +358,7 @@ impl State {
     /// An abort or shutdown takes `RUNNING` from a task that is idle or queued (not running,
     /// not finished), marking it `CANCELLED`. True if it did: the caller drops the future.
     #[must_use]
+    #[inline]
     pub(crate) fn claim_for_cancel(&self) -> bool {
         self.update(|s| (s & (RUNNING | COMPLETE) == 0).then_some(s | RUNNING | CANCELLED))
             .is_ok()
@@ -323,6 +367,7 @@ impl State {
     /// The holder of `RUNNING` has dropped the future and stored the result: publish it
     /// (`COMPLETE`, `FAILED` if it is an error) and release `RUNNING`. If the handle is gone the
     /// result is marked `CONSUMED` in the same step, and the completer drops it.
+    #[inline]
     pub(crate) fn transition_to_complete(&self, failed: bool) -> Completion {
         let failed = if failed { FAILED } else { 0 };
         let prev = self
@@ -346,12 +391,14 @@ impl State {
 
     /// The side the result was handed to takes it: set `CONSUMED`. Returns the previous value
     /// (its `FAILED` says which field of the slot holds the result).
+    #[inline]
     pub(crate) fn consume(&self) -> Snapshot {
         Snapshot(self.0.fetch_or(CONSUMED, Ordering::AcqRel))
     }
 
     /// The handle is dropped: clear `HANDLE`, and before completion withdraw the join waker
     /// with it.
+    #[inline]
     pub(crate) fn drop_handle(&self) -> HandleDropped {
         let prev = self
             .update(|s| {
@@ -374,6 +421,7 @@ impl State {
     /// The handle takes its waker field back to replace the waker: clear `JOIN_WAKER`, unless
     /// the task completed first. True if it did.
     #[must_use]
+    #[inline]
     pub(crate) fn unset_join_waker(&self) -> bool {
         self.update(|s| (s & COMPLETE == 0).then_some(s & !JOIN_WAKER))
             .is_ok()
@@ -382,6 +430,7 @@ impl State {
     /// The handle has written its waker: publish it with `JOIN_WAKER`, unless the task
     /// completed first. True if it did.
     #[must_use]
+    #[inline]
     pub(crate) fn set_join_waker(&self) -> bool {
         self.update(|s| (s & COMPLETE == 0).then_some(s | JOIN_WAKER))
             .is_ok()
@@ -426,11 +475,40 @@ mod tests {
         assert!(s.has_pended());
         assert!(s.is_scheduled() && s.has_handle());
         assert!(!s.is_running() && !s.is_complete() && !s.is_cancelled());
-        assert_eq!(
-            s.0 >> (POLL_SHIFT + 32),
-            0,
-            "nothing spilled above the count"
-        );
+        assert_eq!(s.self_wake_streak(), 0, "nothing spilled above the count");
+    }
+
+    #[test]
+    fn the_wake_streak_counts_woken_pending_polls_in_a_row_and_saturates() {
+        let state = State::new();
+        for expected in 1..=3 {
+            assert!(matches!(
+                state.transition_to_running(),
+                TransitionToRunning::Poll { .. }
+            ));
+            assert_eq!(state.transition_to_notified(), Notified::DoNothing);
+            assert_eq!(state.transition_to_idle(), TransitionToIdle::Notified);
+            assert_eq!(state.load().self_wake_streak(), expected);
+        }
+        // A pending poll that nobody woke ends the streak.
+        assert!(matches!(
+            state.transition_to_running(),
+            TransitionToRunning::Poll { .. }
+        ));
+        assert_eq!(state.transition_to_idle(), TransitionToIdle::Idle);
+        assert_eq!(state.load().self_wake_streak(), 0);
+        let state = State(AtomicU64::new(INITIAL | ((STREAK_MAX - 1) << STREAK_SHIFT)));
+        for _ in 0..3 {
+            assert!(matches!(
+                state.transition_to_running(),
+                TransitionToRunning::Poll { .. }
+            ));
+            assert_eq!(state.transition_to_notified(), Notified::DoNothing);
+            assert_eq!(state.transition_to_idle(), TransitionToIdle::Notified);
+        }
+        let s = state.load();
+        assert_eq!((s.self_wake_streak(), s.polls()), (STREAK_MAX, 3));
+        assert!(s.is_scheduled() && s.has_handle() && !s.is_running());
     }
 
     #[test]

@@ -291,7 +291,7 @@ impl TaskRef {
     /// assert!(handle.is_finished());
     /// ```
     pub fn shutdown(&self) {
-        self.task.shutdown();
+        self.task.clone().shutdown();
     }
 }
 
