@@ -47,8 +47,8 @@
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::Pin;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -199,20 +199,22 @@ impl Runtime for Tokio {
 
 /// An async-executor `Executor`, driven by the caller and by `extra` more threads.
 struct AsyncExecutor {
-    ex: &'static async_executor::Executor<'static>,
+    ex: Arc<async_executor::Executor<'static>>,
     stop: Option<async_channel::Sender<()>>,
     threads: Vec<thread::JoinHandle<()>>,
 }
 
 impl AsyncExecutor {
-    /// The executor is leaked: tasks hold `&'static` references to spawn more tasks.
+    /// Tasks hold an `Arc` of the executor to spawn more tasks (one clone per chain link, as
+    /// a `LocalSpawner` clone is one for `LocalPool`); it is freed once the last task and
+    /// thread let go, so a fresh executor per sample does not pile up.
     fn new(extra: usize) -> AsyncExecutor {
-        let ex: &'static async_executor::Executor<'static> =
-            Box::leak(Box::new(async_executor::Executor::new()));
+        let ex = Arc::new(async_executor::Executor::new());
         let (stop, stopped) = async_channel::bounded::<()>(1);
         let threads = (0..extra)
             .map(|_| {
                 let stopped = stopped.clone();
+                let ex = ex.clone();
                 thread::spawn(move || {
                     let _ = futures_lite::future::block_on(ex.run(stopped.recv()));
                 })
@@ -235,8 +237,8 @@ impl Drop for AsyncExecutor {
     }
 }
 
-#[derive(Clone, Copy)]
-struct AsyncExecutorSpawner(&'static async_executor::Executor<'static>);
+#[derive(Clone)]
+struct AsyncExecutorSpawner(Arc<async_executor::Executor<'static>>);
 
 impl Spawner for AsyncExecutorSpawner {
     type Handle<T: Send + 'static> = async_executor::Task<T>;
@@ -268,7 +270,7 @@ impl Spawner for AsyncExecutorSpawner {
 impl Runtime for AsyncExecutor {
     type S = AsyncExecutorSpawner;
     fn spawner(&self) -> AsyncExecutorSpawner {
-        AsyncExecutorSpawner(self.ex)
+        AsyncExecutorSpawner(self.ex.clone())
     }
     fn block_on<F: Future>(&self, future: F) -> F::Output {
         futures_lite::future::block_on(self.ex.run(future))
@@ -830,9 +832,9 @@ fn bytes_per_pending_task(_: &mut Criterion) {
         );
     };
     println!("executor/bytes_per_pending_task: live heap growth per task after its first poll");
-    // Each runtime is dropped right after its line, cancelling its pending tasks. The leaked
-    // async-executor's tasks stay, and so do futures' `ThreadPool` tasks (each holds its own
-    // waker, and the pool does not cancel tasks when dropped): a few MiB, once per run.
+    // Each runtime is dropped right after its line, cancelling its pending tasks. futures'
+    // `ThreadPool` tasks stay (each holds its own waker, and the pool does not cancel tasks
+    // when dropped): a few MiB, once per run.
     line(
         "ours",
         pending_cost(&Ours(executor::Executor::new()), PENDING),
