@@ -1,0 +1,52 @@
+//! An fd number reused after a drop: the new socket starts with no readiness of the old one.
+//!
+//! Alone in its own test binary, so no other test takes the freed fd number first.
+
+use std::os::fd::AsRawFd;
+use std::pin::pin;
+use std::task::Context;
+use std::time::Duration;
+
+use futures::{AsyncReadExt, AsyncWriteExt};
+use reactor::net::{TcpListener, TcpStream};
+
+/// A connected pair: (client, server), and the listener dropped.
+fn pair() -> (TcpStream, TcpStream) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    block_on::block_on(async {
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        (client, server)
+    })
+}
+
+#[test]
+fn a_new_socket_on_a_reused_fd_number_does_not_see_old_readiness() {
+    let (mut client, server) = pair();
+    // The old server side becomes readable (the reactor records it), then is dropped.
+    block_on::block_on(client.write_all(b"old")).unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    let old_fd = server.get_ref().as_raw_fd();
+    drop(server);
+    // The next socket usually gets the same fd number; it must start with no readiness.
+    let (mut client2, server2) = pair();
+    let reused = server2.get_ref().as_raw_fd() == old_fd || client2.get_ref().as_raw_fd() == old_fd;
+    assert!(reused, "the kernel hands out the lowest free fd number");
+    let waker = wakers::noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    let mut buf = [0; 8];
+    let mut server2_ref = &server2;
+    {
+        let mut read = pin!(server2_ref.read(&mut buf));
+        assert!(
+            read.as_mut().poll(&mut cx).is_pending(),
+            "no data was sent on the new socket"
+        );
+    }
+    block_on::block_on(client2.write_all(b"new")).unwrap();
+    let mut buf = [0; 3];
+    block_on::block_on((&server2).read_exact(&mut buf)).unwrap();
+    assert_eq!(&buf, b"new");
+    drop(client);
+}

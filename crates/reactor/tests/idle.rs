@@ -1,0 +1,290 @@
+//! 10 000 idle connections: heap bytes per connection at most tokio's (same task per
+//! connection, same process, counted by a counting allocator), and not a single wake-up of
+//! the reactor thread (so zero CPU) while they are idle.
+//!
+//! The client ends live in a child process (this test binary run again with one ignored test
+//! selected), so the 10 000 server-side fds fit under the fd limit here.
+
+#![cfg(target_os = "linux")]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::time::Duration;
+
+const CONNECTIONS: usize = 10_000;
+const CHILD: &str = "REACTOR_IDLE_CLIENTS_OF";
+/// The child connects this many clients, then waits until the server has accepted them: a
+/// burst larger than the listen backlog would drop SYNs and stall each dropped connect for a
+/// second (the SYN retransmission timeout).
+const BATCH: usize = 500;
+/// How long the reactor thread is watched while every connection is idle.
+const IDLE_WINDOW: Duration = Duration::from_millis(300);
+
+/// Counts the bytes currently allocated on the heap.
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: every method forwards to `System` with the caller's arguments unchanged; the
+// counter does not affect the allocation.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: forwarded under the caller's contract.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: forwarded under the caller's contract.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE.fetch_add(
+            new_size as isize - layout.size() as isize,
+            Ordering::Relaxed,
+        );
+        // SAFETY: forwarded under the caller's contract.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+fn raise_fd_limit(need: u64) {
+    let mut rl = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: writes the current limits into `rl`, which we own.
+    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) }, 0);
+    assert!(
+        rl.rlim_max >= need,
+        "this test needs {need} fds; the hard limit is {}",
+        rl.rlim_max
+    );
+    rl.rlim_cur = rl.rlim_cur.max(need);
+    // SAFETY: `rl` is a valid `struct rlimit`; the soft limit stays within the hard one.
+    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &rl) }, 0);
+}
+
+/// Starts the child that connects `CONNECTIONS` clients to `addr` and holds them open until
+/// its stdin closes.
+fn spawn_clients(addr: SocketAddr) -> Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "idle_clients_child",
+            "--include-ignored",
+            "--nocapture",
+        ])
+        .env(CHILD, addr.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Tells the child that a batch was accepted (after every `BATCH` accepts but the last).
+fn accepted(child: &mut Child, n: usize) {
+    if n.is_multiple_of(BATCH) && n < CONNECTIONS {
+        child.stdin.as_mut().unwrap().write_all(b"more\n").unwrap();
+    }
+}
+
+/// Waits until the child says every client is connected.
+fn wait_connected(child: &mut Child) {
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while stdout.read_line(&mut line).unwrap() > 0 {
+        if line.starts_with("clients connected") {
+            // Keep reading the rest in the background, so the child never writes to a
+            // closed pipe.
+            std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+            return;
+        }
+        line.clear();
+    }
+    panic!("the client process ended before connecting");
+}
+
+/// Closes the child's stdin (it then drops its clients and exits) and waits for it.
+fn finish(mut child: Child) {
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+}
+
+/// How many times this process's thread named `name` has been switched out so far
+/// (voluntary and not). A thread blocked in the kernel is never switched: each wake-up of the
+/// reactor thread, even one that does no work, counts one.
+fn thread_switches(name: &str) -> u64 {
+    for task in std::fs::read_dir("/proc/self/task").unwrap() {
+        let dir = task.unwrap().path();
+        let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+        if comm.trim() == name {
+            let status = std::fs::read_to_string(dir.join("status")).unwrap();
+            return status
+                .lines()
+                .filter(|l| l.contains("ctxt_switches:"))
+                .map(|l| l.split_whitespace().last().unwrap().parse::<u64>().unwrap())
+                .sum();
+        }
+    }
+    panic!("no thread named {name}");
+}
+
+/// A read on a connection whose client went away: reset (or, racing, end of stream).
+fn closed(read: std::io::Result<usize>) {
+    match read {
+        Ok(0) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        other => panic!("expected the connection closed, got {other:?}"),
+    }
+}
+
+fn live() -> isize {
+    LIVE.load(Ordering::SeqCst)
+}
+
+/// Ours: one executor task per connection, each waiting to read one byte.
+fn ours_bytes_per_connection() -> (isize, u64) {
+    use futures::AsyncReadExt;
+    let ex = executor::Executor::new();
+    let listener = reactor::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut tasks = Vec::with_capacity(CONNECTIONS);
+    let mut child = spawn_clients(listener.local_addr().unwrap());
+    let before = live();
+    let (bytes, reactor_wakeups) = ex.block_on(async {
+        for n in 1..=CONNECTIONS {
+            let (stream, _) = listener.accept().await.unwrap();
+            accepted(&mut child, n);
+            tasks.push(executor::spawn(async move {
+                let mut byte = [0u8; 1];
+                (&stream).read(&mut byte).await
+            }));
+        }
+        wait_connected(&mut child);
+        // Let every task run once and park on its socket.
+        timers::sleep(Duration::from_millis(100)).await;
+        let bytes = live() - before;
+        let switches = thread_switches("reactor");
+        timers::sleep(IDLE_WINDOW).await;
+        (bytes, thread_switches("reactor") - switches)
+    });
+    finish(child);
+    ex.block_on(async {
+        for t in tasks {
+            closed(t.await);
+        }
+    });
+    (bytes / CONNECTIONS as isize, reactor_wakeups)
+}
+
+/// tokio (current_thread): the same task per connection.
+fn tokio_bytes_per_connection() -> isize {
+    use tokio::io::AsyncReadExt;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // The same backlog as ours (1024), so neither side drops SYNs.
+    let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    std_listener.set_nonblocking(true).unwrap();
+    assert_eq!(
+        // SAFETY: the fd is open (owned by `std_listener`) for the whole call.
+        unsafe { libc::listen(std::os::fd::AsRawFd::as_raw_fd(&std_listener), 1024) },
+        0
+    );
+    let listener = {
+        let _guard = rt.enter();
+        tokio::net::TcpListener::from_std(std_listener).unwrap()
+    };
+    let mut tasks = Vec::with_capacity(CONNECTIONS);
+    let mut child = spawn_clients(listener.local_addr().unwrap());
+    let before = live();
+    let bytes = rt.block_on(async {
+        for n in 1..=CONNECTIONS {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            accepted(&mut child, n);
+            tasks.push(tokio::spawn(async move {
+                let mut byte = [0u8; 1];
+                stream.read(&mut byte).await
+            }));
+        }
+        wait_connected(&mut child);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        live() - before
+    });
+    finish(child);
+    rt.block_on(async {
+        for t in tasks {
+            closed(t.await.unwrap());
+        }
+    });
+    bytes / CONNECTIONS as isize
+}
+
+#[test]
+fn ten_thousand_idle_connections_cost_no_more_than_tokio_and_no_reactor_cpu() {
+    raise_fd_limit(CONNECTIONS as u64 + 256);
+    let (ours, reactor_wakeups) = ours_bytes_per_connection();
+    let tokio = tokio_bytes_per_connection();
+    println!("heap bytes per idle connection: ours {ours}, tokio {tokio}");
+    assert_eq!(
+        reactor_wakeups, 0,
+        "the reactor thread woke up while {CONNECTIONS} connections were idle"
+    );
+    assert!(
+        ours <= tokio,
+        "ours {ours} B per connection, tokio {tokio} B"
+    );
+}
+
+#[test]
+#[ignore = "run in its own process by ten_thousand_idle_connections_..."]
+fn idle_clients_child() {
+    let Some(addr) = std::env::var_os(CHILD) else {
+        return;
+    };
+    let addr: SocketAddr = addr.to_str().unwrap().parse().unwrap();
+    raise_fd_limit(CONNECTIONS as u64 + 256);
+    let mut stdin = BufReader::new(std::io::stdin());
+    let mut clients = Vec::with_capacity(CONNECTIONS);
+    while clients.len() < CONNECTIONS {
+        if !clients.is_empty() {
+            let mut line = String::new();
+            stdin.read_line(&mut line).unwrap(); // "more": the last batch was accepted
+        }
+        for _ in 0..BATCH {
+            clients.push(std::net::TcpStream::connect(addr).unwrap());
+        }
+    }
+    println!("clients connected: {}", clients.len());
+    std::io::stdout().flush().unwrap();
+    let mut rest = Vec::new();
+    let _ = stdin.read_to_end(&mut rest);
+    // Close with a reset rather than a FIN: no 10 000 client ports left in TIME_WAIT to slow
+    // down the next run's connects.
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    for c in &clients {
+        // SAFETY: the fd is open (owned by `c`); `linger` is a valid `struct linger` whose
+        // size is passed.
+        let rc = unsafe {
+            libc::setsockopt(
+                std::os::fd::AsRawFd::as_raw_fd(c),
+                libc::SOL_SOCKET,
+                libc::SO_LINGER,
+                (&raw const linger).cast(),
+                size_of::<libc::linger>() as libc::socklen_t,
+            )
+        };
+        assert_eq!(rc, 0);
+    }
+    drop(clients);
+}
