@@ -49,6 +49,13 @@
 //! [`HyperTimer`]). [`HyperIo`] takes any `futures_io` stream, so it does not depend on
 //! `reactor`; `reactor::net::TcpStream` is the usual one.
 
+/// The hyper this crate adapts, so that users (and our benches) name one version of it.
+///
+/// ```
+/// let _builder = hyper_rt::hyper::server::conn::http1::Builder::new();
+/// ```
+pub use hyper;
+
 mod executor_adapter;
 mod io;
 mod timer;

@@ -1,0 +1,718 @@
+//! I/O side by side: our `reactor` + `executor` against tokio (current_thread, and
+//! multi_thread with 2 workers: `tokio-mt2`) and smol (async-executor + async-io), all serving
+//! from one process pinned to one core while the load generator runs in this process pinned to
+//! the other core.
+//!
+//! Workloads (each a fresh server process per measurement, implementations interleaved by
+//! round, the order rotated each round):
+//!
+//! * `io/echo/{1,50,1000}`: TCP echo, 64 B messages, closed loop over 1, 50 or 1000
+//!   connections: ns per message (the inverse of messages/s) and the p99 round trip.
+//! * `io/accept`: from [`ACCEPTORS`] concurrent loops, connect, wait until the server has
+//!   accepted and closed, close: ns per connection.
+//! * `io/hyper_hello`: hyper HTTP/1 "Hello, world!" over [`HELLO_CONNECTIONS`] keep-alive
+//!   connections: ns per request (the inverse of requests/s). Every server runs the same hyper
+//!   configuration with the header-read timeout off, so no timer is involved.
+//! * Syscalls per echo round trip: the echo server of each implementation under
+//!   `strace -f -c`, fed [`STRACE_TRIPS`] and then twice as many round trips on one
+//!   connection; the difference divided by [`STRACE_TRIPS`] (startup cancels out).
+//!
+//! The load generator is the same for every server: tokio's current_thread runtime with raw
+//! sockets (no hyper on the client side), so the ratios compare servers.
+//!
+//! `cargo bench -p benches --bench io` (add `-- --quick` for a short run). Results are also
+//! written where criterion keeps its own (`target/criterion`), so `cargo xtask bench` reports
+//! them with the other suites.
+
+use std::io::{BufRead, BufReader, Write as _};
+use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The implementations, ours first (the report's convention).
+const IMPLS: [&str; 4] = ["ours", "tokio", "tokio-mt2", "smol"];
+/// The core the servers run on, and the one the load generator runs on.
+const SERVER_CPU: usize = 1;
+const CLIENT_CPU: usize = 0;
+/// Bytes per echo message.
+const MESSAGE: usize = 64;
+/// Concurrent connect + close loops in `io/accept`.
+const ACCEPTORS: usize = 8;
+/// Keep-alive connections in `io/hyper_hello`.
+const HELLO_CONNECTIONS: usize = 50;
+/// Round trips per strace run (and twice as many in the second run).
+const STRACE_TRIPS: u64 = 5_000;
+/// Warm-up before each measurement window (connections made, caches and buffers warm).
+const WARMUP: Duration = Duration::from_millis(200);
+
+const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nhost: localhost\r\n\r\n";
+const HELLO: &[u8] = b"Hello, world!";
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--serve") {
+        pin_to(SERVER_CPU);
+        server::run(&args[i + 1], &args[i + 2]);
+        return;
+    }
+    if args.iter().any(|a| a == "--list") {
+        return; // cargo bench -- --list: nothing to list individually
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let (rounds, window) = if quick {
+        (3, Duration::from_millis(300))
+    } else {
+        (5, Duration::from_secs(1))
+    };
+    // `-- --only io/accept`: one workload (its label, or a prefix of it).
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1).cloned());
+    pin_to(CLIENT_CPU);
+    run_suite(rounds, window, only.as_deref());
+}
+
+/// Pins this thread (and the threads it starts later) to `cpu`, when the machine has it.
+fn pin_to(cpu: usize) {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cpu >= cpus {
+        return;
+    }
+    // SAFETY: `set` is a zeroed `cpu_set_t` we own; CPU_SET writes inside it (cpu < CPU_SETSIZE).
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set);
+    }
+}
+
+/// A workload: its name in the report, the server kind, and its parameter.
+#[derive(Clone, Copy)]
+enum Workload {
+    Echo(usize),
+    Accept,
+    Hello,
+}
+
+impl Workload {
+    fn server_kind(self) -> &'static str {
+        match self {
+            Workload::Echo(_) => "echo",
+            Workload::Accept => "accept",
+            Workload::Hello => "hello",
+        }
+    }
+    fn label(self) -> String {
+        match self {
+            Workload::Echo(n) => format!("io/echo/{n}"),
+            Workload::Accept => "io/accept".into(),
+            Workload::Hello => format!("io/hyper_hello/{HELLO_CONNECTIONS}"),
+        }
+    }
+}
+
+const WORKLOADS: [Workload; 5] = [
+    Workload::Echo(1),
+    Workload::Echo(50),
+    Workload::Echo(1000),
+    Workload::Accept,
+    Workload::Hello,
+];
+
+/// One measurement: operations in the window, and round-trip latencies (ns) where measured.
+struct Sample {
+    ns_per_op: f64,
+    p99_ns: Option<f64>,
+}
+
+fn run_suite(rounds: usize, window: Duration, only: Option<&str>) {
+    let workloads: Vec<Workload> = WORKLOADS
+        .into_iter()
+        .filter(|w| only.is_none_or(|o| w.label().starts_with(o)))
+        .collect();
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "io suite: {rounds} interleaved rounds, {window:?} windows, server on cpu {SERVER_CPU}, load generator on cpu {CLIENT_CPU}; loadavg {}",
+        load.trim()
+    );
+    // samples[workload][impl] = one value per round
+    let mut samples: Vec<Vec<Vec<Sample>>> = workloads
+        .iter()
+        .map(|_| IMPLS.iter().map(|_| Vec::new()).collect())
+        .collect();
+    for round in 0..rounds {
+        for k in 0..IMPLS.len() {
+            let i = (k + round) % IMPLS.len();
+            for (w, workload) in workloads.iter().enumerate() {
+                let server = Server::start(IMPLS[i], workload.server_kind(), false);
+                let sample = client::measure(*workload, server.addr, window);
+                server.stop();
+                samples[w][i].push(sample);
+            }
+        }
+    }
+    for (w, workload) in workloads.iter().enumerate() {
+        let label = workload.label();
+        let times: Vec<Vec<f64>> = samples[w]
+            .iter()
+            .map(|s| s.iter().map(|x| x.ns_per_op).collect())
+            .collect();
+        benches::print_interleaved(&label, &IMPLS, &times);
+        let per_sec: Vec<String> = IMPLS
+            .iter()
+            .zip(&times)
+            .map(|(id, t)| format!("{id} {:.0}", 1e9 / benches::median(t.clone())))
+            .collect();
+        println!("{label} median ops/s: {}", per_sec.join(", "));
+        for (i, id) in IMPLS.iter().enumerate() {
+            write_result(&label, id, benches::median(times[i].clone()));
+        }
+        if matches!(workload, Workload::Echo(_)) {
+            let p99: Vec<Vec<f64>> = samples[w]
+                .iter()
+                .map(|s| s.iter().filter_map(|x| x.p99_ns).collect())
+                .collect();
+            benches::print_interleaved(&format!("{label} p99 round trip"), &IMPLS, &p99);
+            let p99_label = label.replace("io/echo", "io/echo_p99");
+            for (i, id) in IMPLS.iter().enumerate() {
+                write_result(&p99_label, id, benches::median(p99[i].clone()));
+            }
+        }
+    }
+    if only.is_none_or(|o| "io/syscalls".starts_with(o) || o.starts_with("io/syscalls")) {
+        syscalls_per_round_trip();
+    }
+}
+
+/// Writes one result the way criterion does, so `cargo xtask bench` includes it.
+fn write_result(label: &str, id: &str, ns: f64) {
+    let (group, parameter) = match label.rsplit_once('/') {
+        Some((g, p)) if p.parse::<u64>().is_ok() => (g.to_string(), Some(p.to_string())),
+        _ => (label.to_string(), None),
+    };
+    let dir = target_dir()
+        .join("criterion")
+        .join(group.replace('/', "_"))
+        .join(id)
+        .join(parameter.clone().unwrap_or_default())
+        .join("new");
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    let value = parameter.map_or("null".to_string(), |p| format!("\"{p}\""));
+    let benchmark = format!(
+        "{{\"group_id\":\"{group}\",\"function_id\":\"{id}\",\"value_str\":{value},\"throughput\":null}}"
+    );
+    let estimates = format!("{{\"median\":{{\"point_estimate\":{ns}}}}}");
+    let _ = std::fs::write(dir.join("benchmark.json"), benchmark);
+    let _ = std::fs::write(dir.join("estimates.json"), estimates);
+}
+
+/// `$CARGO_TARGET_DIR`, else the `target` directory this bench binary was built in
+/// (`<target>/release/deps/io-…`).
+fn target_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return dir.into();
+    }
+    let exe = std::env::current_exe().expect("the bench binary's path");
+    exe.ancestors()
+        .nth(3)
+        .expect("<target>/<profile>/deps/<exe>")
+        .to_path_buf()
+}
+
+/// Strace each implementation's echo server over one connection; prints syscalls per round trip.
+fn syscalls_per_round_trip() {
+    if Command::new("strace").arg("-V").output().is_err() {
+        println!("io/syscalls_per_echo_round_trip: strace is not installed here; not measured");
+        return;
+    }
+    let mut row = Vec::new();
+    for id in IMPLS {
+        let calls = |trips: u64| -> Option<u64> {
+            let server = Server::start(id, "echo-one", true);
+            client::round_trips(server.addr, trips);
+            server.wait_strace()
+        };
+        match (calls(STRACE_TRIPS), calls(2 * STRACE_TRIPS)) {
+            (Some(one), Some(two)) => {
+                let per_trip = (two as f64 - one as f64) / STRACE_TRIPS as f64;
+                write_result("io/syscalls_per_echo_round_trip", id, per_trip);
+                row.push(format!("{id} {per_trip:.2}"));
+            }
+            _ => row.push(format!("{id} (strace failed)")),
+        }
+    }
+    println!(
+        "io/syscalls_per_echo_round_trip (strace -f -c, server side): {}",
+        row.join(", ")
+    );
+}
+
+/// A server process of one implementation and kind.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    strace_out: Option<PathBuf>,
+}
+
+impl Server {
+    fn start(id: &str, kind: &str, strace: bool) -> Server {
+        let exe = std::env::current_exe().expect("the bench binary's path");
+        let strace_out = strace.then(|| {
+            std::env::temp_dir().join(format!("io-bench-strace-{}-{id}.txt", std::process::id()))
+        });
+        let mut cmd = match &strace_out {
+            Some(out) => {
+                let mut c = Command::new("strace");
+                c.arg("-f").arg("-c").arg("-o").arg(out).arg(&exe);
+                c
+            }
+            None => Command::new(&exe),
+        };
+        let mut child = cmd
+            .args(["--serve", id, kind])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped"))
+            .read_line(&mut line)
+            .expect("the server's address");
+        let addr = line
+            .trim()
+            .strip_prefix("listening ")
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("server {id} {kind} said {line:?}"));
+        Server {
+            child,
+            addr,
+            strace_out,
+        }
+    }
+
+    fn stop(mut self) {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            eprintln!("a server exited before the end of its measurement: {status}");
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Waits for a traced `echo-one` server to exit; the total syscall count.
+    fn wait_strace(mut self) -> Option<u64> {
+        let _ = self.child.wait();
+        let out = self.strace_out.take()?;
+        let text = std::fs::read_to_string(&out).ok()?;
+        let _ = std::fs::remove_file(&out);
+        let total = text
+            .lines()
+            .rev()
+            .find(|l| l.trim_end().ends_with("total"))?;
+        total.split_whitespace().nth(3)?.parse().ok()
+    }
+}
+
+/// The servers: `--serve <impl> <kind>` prints `listening <addr>` and serves until killed
+/// (`echo-one`: until its one connection closes).
+mod server {
+    use super::*;
+
+    pub fn run(id: &str, kind: &str) {
+        match id {
+            "ours" => ours(kind),
+            "tokio" => tokio_rt(kind, tokio::runtime::Builder::new_current_thread()),
+            "tokio-mt2" => {
+                let mut b = tokio::runtime::Builder::new_multi_thread();
+                b.worker_threads(2);
+                tokio_rt(kind, b)
+            }
+            "smol" => smol(kind),
+            _ => panic!("unknown implementation {id}"),
+        }
+    }
+
+    fn announce(addr: SocketAddr) {
+        let mut out = std::io::stdout();
+        writeln!(out, "listening {addr}").unwrap();
+        out.flush().unwrap();
+    }
+
+    fn hyper_builder() -> hyper_rt::hyper::server::conn::http1::Builder {
+        let mut b = hyper_rt::hyper::server::conn::http1::Builder::new();
+        b.header_read_timeout(None);
+        b
+    }
+
+    async fn hello(
+        _req: hyper_rt::hyper::Request<hyper_rt::hyper::body::Incoming>,
+    ) -> Result<
+        hyper_rt::hyper::Response<http_body_util::Full<bytes::Bytes>>,
+        std::convert::Infallible,
+    > {
+        Ok(hyper_rt::hyper::Response::new(http_body_util::Full::new(
+            bytes::Bytes::from_static(HELLO),
+        )))
+    }
+
+    fn ours(kind: &str) {
+        use futures::{AsyncReadExt, AsyncWriteExt};
+        let ex = executor::Executor::new();
+        ex.block_on(async {
+            let listener = reactor::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            announce(listener.local_addr().unwrap());
+            loop {
+                let (s, _) = listener.accept().await.unwrap();
+                s.set_nodelay(true).unwrap();
+                match kind {
+                    "accept" => drop(s),
+                    "hello" => drop(executor::spawn(async move {
+                        let _ = hyper_builder()
+                            .serve_connection(
+                                hyper_rt::HyperIo::new(s),
+                                hyper_rt::hyper::service::service_fn(hello),
+                            )
+                            .await;
+                    })),
+                    _ => {
+                        let echo = async move {
+                            let mut buf = [0; 4096];
+                            while let Ok(n @ 1..) = (&s).read(&mut buf).await {
+                                if (&s).write_all(&buf[..n]).await.is_err() {
+                                    break;
+                                }
+                            }
+                        };
+                        if kind == "echo-one" {
+                            echo.await;
+                            return;
+                        }
+                        drop(executor::spawn(echo));
+                    }
+                }
+            }
+        });
+    }
+
+    fn tokio_rt(kind: &str, mut builder: tokio::runtime::Builder) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let rt = builder.enable_all().build().unwrap();
+        rt.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            announce(listener.local_addr().unwrap());
+            loop {
+                let (mut s, _) = listener.accept().await.unwrap();
+                s.set_nodelay(true).unwrap();
+                match kind {
+                    "accept" => drop(s),
+                    "hello" => drop(tokio::spawn(async move {
+                        let _ = hyper_builder()
+                            .serve_connection(
+                                tokio_io::TokioIo(s),
+                                hyper_rt::hyper::service::service_fn(hello),
+                            )
+                            .await;
+                    })),
+                    _ => {
+                        let echo = async move {
+                            let mut buf = [0; 4096];
+                            while let Ok(n @ 1..) = s.read(&mut buf).await {
+                                if s.write_all(&buf[..n]).await.is_err() {
+                                    break;
+                                }
+                            }
+                        };
+                        if kind == "echo-one" {
+                            echo.await;
+                            return;
+                        }
+                        drop(tokio::spawn(echo));
+                    }
+                }
+            }
+        });
+    }
+
+    fn smol(kind: &str) {
+        use futures_lite::{AsyncReadExt, AsyncWriteExt};
+        let ex = async_executor::Executor::new();
+        async_io::block_on(ex.run(async {
+            let listener =
+                async_io::Async::<std::net::TcpListener>::bind(([127, 0, 0, 1], 0)).unwrap();
+            announce(listener.get_ref().local_addr().unwrap());
+            loop {
+                let (s, _) = listener.accept().await.unwrap();
+                s.get_ref().set_nodelay(true).unwrap();
+                match kind {
+                    "accept" => drop(s),
+                    "hello" => ex
+                        .spawn(async move {
+                            let _ = hyper_builder()
+                                .serve_connection(
+                                    hyper_rt::HyperIo::new(s),
+                                    hyper_rt::hyper::service::service_fn(hello),
+                                )
+                                .await;
+                        })
+                        .detach(),
+                    _ => {
+                        let echo = async move {
+                            let mut s = s;
+                            let mut buf = [0; 4096];
+                            while let Ok(n @ 1..) = s.read(&mut buf).await {
+                                if s.write_all(&buf[..n]).await.is_err() {
+                                    break;
+                                }
+                            }
+                        };
+                        if kind == "echo-one" {
+                            echo.await;
+                            return;
+                        }
+                        ex.spawn(echo).detach();
+                    }
+                }
+            }
+        }));
+    }
+}
+
+/// hyper's I/O traits over a tokio `TcpStream` (what hyper-util's `TokioIo` does), so that the
+/// tokio servers run the very same hyper as ours.
+mod tokio_io {
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use hyper_rt::hyper;
+
+    pub struct TokioIo(pub tokio::net::TcpStream);
+
+    impl hyper::rt::Read for TokioIo {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            mut buf: hyper::rt::ReadBufCursor<'_>,
+        ) -> Poll<std::io::Result<()>> {
+            // SAFETY: tokio's ReadBuf never de-initialises bytes; we hand it hyper's unfilled
+            // part and advance hyper's cursor by exactly what tokio reports as filled.
+            let n = unsafe {
+                let mut tbuf = tokio::io::ReadBuf::uninit(buf.as_mut());
+                match tokio::io::AsyncRead::poll_read(
+                    Pin::new(&mut self.get_mut().0),
+                    cx,
+                    &mut tbuf,
+                ) {
+                    Poll::Ready(Ok(())) => tbuf.filled().len(),
+                    other => return other,
+                }
+            };
+            // SAFETY: tokio filled (initialised) these `n` bytes.
+            unsafe { buf.advance(n) };
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    impl hyper::rt::Write for TokioIo {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<std::io::Result<usize>> {
+            tokio::io::AsyncWrite::poll_write(Pin::new(&mut self.get_mut().0), cx, buf)
+        }
+        fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            tokio::io::AsyncWrite::poll_flush(Pin::new(&mut self.get_mut().0), cx)
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            tokio::io::AsyncWrite::poll_shutdown(Pin::new(&mut self.get_mut().0), cx)
+        }
+    }
+}
+
+/// The load generator: tokio current_thread on raw sockets, the same for every server.
+mod client {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    /// Closes with a reset: no client port left in TIME_WAIT across thousands of connections.
+    fn reset_on_close(s: &TcpStream) {
+        let linger = libc::linger {
+            l_onoff: 1,
+            l_linger: 0,
+        };
+        // SAFETY: the fd is open (owned by `s`); `linger` is a valid `struct linger` whose
+        // size is passed.
+        unsafe {
+            libc::setsockopt(
+                s.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_LINGER,
+                (&raw const linger).cast(),
+                size_of::<libc::linger>() as libc::socklen_t,
+            );
+        }
+    }
+
+    async fn connect(addr: SocketAddr) -> TcpStream {
+        let s = TcpStream::connect(addr)
+            .await
+            .expect("connect to the server");
+        s.set_nodelay(true).unwrap();
+        reset_on_close(&s);
+        s
+    }
+
+    pub fn measure(workload: Workload, addr: SocketAddr, window: Duration) -> Sample {
+        runtime().block_on(async move {
+            match workload {
+                Workload::Echo(n) => echo(addr, n, window).await,
+                Workload::Accept => accept(addr, window).await,
+                Workload::Hello => hello(addr, window).await,
+            }
+        })
+    }
+
+    /// Each connection: write a message, read it back, again; latencies inside the window.
+    async fn echo(addr: SocketAddr, conns: usize, window: Duration) -> Sample {
+        let mut streams = Vec::with_capacity(conns);
+        for _ in 0..conns {
+            streams.push(connect(addr).await);
+        }
+        let start = Instant::now() + WARMUP;
+        let end = start + window;
+        let tasks: Vec<_> = streams
+            .into_iter()
+            .map(|mut s| {
+                tokio::spawn(async move {
+                    let mut lat = Vec::new();
+                    let msg = [7u8; MESSAGE];
+                    let mut back = [0u8; MESSAGE];
+                    loop {
+                        let t0 = Instant::now();
+                        if t0 >= end {
+                            return lat;
+                        }
+                        s.write_all(&msg).await.unwrap();
+                        s.read_exact(&mut back).await.unwrap();
+                        if t0 >= start {
+                            lat.push(t0.elapsed().as_nanos() as u64);
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut lat = Vec::new();
+        for t in tasks {
+            lat.extend(t.await.unwrap());
+        }
+        lat.sort_unstable();
+        let p99 = lat[(lat.len() * 99 / 100).min(lat.len() - 1)] as f64;
+        Sample {
+            ns_per_op: window.as_nanos() as f64 / lat.len() as f64,
+            p99_ns: Some(p99),
+        }
+    }
+
+    /// Connect + close loops; connections made inside the window.
+    async fn accept(addr: SocketAddr, window: Duration) -> Sample {
+        let start = Instant::now() + WARMUP;
+        let end = start + window;
+        let tasks: Vec<_> = (0..ACCEPTORS)
+            .map(|_| {
+                tokio::spawn(async move {
+                    let mut n = 0u64;
+                    loop {
+                        let t0 = Instant::now();
+                        if t0 >= end {
+                            return n;
+                        }
+                        // Wait for the server's close (it accepted), then reset.
+                        let mut s = connect(addr).await;
+                        let mut byte = [0u8; 1];
+                        let _ = s.read(&mut byte).await;
+                        drop(s);
+                        if t0 >= start {
+                            n += 1;
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut n = 0;
+        for t in tasks {
+            n += t.await.unwrap();
+        }
+        Sample {
+            ns_per_op: window.as_nanos() as f64 / n as f64,
+            p99_ns: None,
+        }
+    }
+
+    /// Keep-alive GETs, one outstanding per connection; responses inside the window.
+    async fn hello(addr: SocketAddr, window: Duration) -> Sample {
+        let mut streams = Vec::with_capacity(HELLO_CONNECTIONS);
+        for _ in 0..HELLO_CONNECTIONS {
+            streams.push(connect(addr).await);
+        }
+        let start = Instant::now() + WARMUP;
+        let end = start + window;
+        let tasks: Vec<_> = streams
+            .into_iter()
+            .map(|mut s| {
+                tokio::spawn(async move {
+                    let mut n = 0u64;
+                    let mut buf = Vec::with_capacity(512);
+                    loop {
+                        let t0 = Instant::now();
+                        if t0 >= end {
+                            return n;
+                        }
+                        s.write_all(REQUEST).await.unwrap();
+                        buf.clear();
+                        // The response ends with the body, which no header contains.
+                        while !buf.ends_with(HELLO) {
+                            let got = s.read_buf(&mut buf).await.unwrap();
+                            assert!(got > 0, "the server closed the connection");
+                        }
+                        if t0 >= start {
+                            n += 1;
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut n = 0;
+        for t in tasks {
+            n += t.await.unwrap();
+        }
+        Sample {
+            ns_per_op: window.as_nanos() as f64 / n as f64,
+            p99_ns: None,
+        }
+    }
+
+    /// Exactly `trips` echo round trips on one connection, then close.
+    pub fn round_trips(addr: SocketAddr, trips: u64) {
+        runtime().block_on(async move {
+            let mut s = connect(addr).await;
+            let msg = [7u8; MESSAGE];
+            let mut back = [0u8; MESSAGE];
+            for _ in 0..trips {
+                s.write_all(&msg).await.unwrap();
+                s.read_exact(&mut back).await.unwrap();
+            }
+            s.shutdown().await.unwrap();
+        });
+    }
+}
