@@ -14,8 +14,10 @@
 //!   connections: ns per request (the inverse of requests/s). Every server runs the same hyper
 //!   configuration with the header-read timeout off, so no timer is involved.
 //! * Syscalls per echo round trip: the echo server of each implementation under
-//!   `strace -f -c`, fed [`STRACE_TRIPS`] and then twice as many round trips on one
-//!   connection; the difference divided by [`STRACE_TRIPS`] (startup cancels out).
+//!   `perf stat -e raw_syscalls:sys_enter` (every thread), fed [`TRACE_TRIPS`] and then twice
+//!   as many round trips on one connection; the difference divided by [`TRACE_TRIPS`]
+//!   (startup cancels out). Not `strace -c`: ptrace slows the server so much that the next
+//!   message is always there before it would wait, which hides every wait's syscalls.
 //!
 //! The load generator is the same for every server: tokio's current_thread runtime with raw
 //! sockets (no hyper on the client side), so the ratios compare servers.
@@ -42,8 +44,8 @@ const MESSAGE: usize = 64;
 const ACCEPTORS: usize = 8;
 /// Keep-alive connections in `io/hyper_hello`.
 const HELLO_CONNECTIONS: usize = 50;
-/// Round trips per strace run (and twice as many in the second run).
-const STRACE_TRIPS: u64 = 5_000;
+/// Round trips per counted run (and twice as many in the second run).
+const TRACE_TRIPS: u64 = 5_000;
 /// Warm-up before each measurement window (connections made, caches and buffers warm).
 const WARMUP: Duration = Duration::from_millis(200);
 
@@ -224,10 +226,18 @@ fn target_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// Strace each implementation's echo server over one connection; prints syscalls per round trip.
+/// Counts the syscalls of each implementation's echo server over one connection; prints
+/// syscalls per round trip.
 fn syscalls_per_round_trip() {
-    if Command::new("strace").arg("-V").output().is_err() {
-        println!("io/syscalls_per_echo_round_trip: strace is not installed here; not measured");
+    let perf_works = Command::new("perf")
+        .args(["stat", "-e", "raw_syscalls:sys_enter", "-x,", "--", "true"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !perf_works {
+        println!(
+            "io/syscalls_per_echo_round_trip: perf (with the raw_syscalls tracepoint) is not \
+             available here; not measured"
+        );
         return;
     }
     let mut row = Vec::new();
@@ -235,19 +245,19 @@ fn syscalls_per_round_trip() {
         let calls = |trips: u64| -> Option<u64> {
             let server = Server::start(id, "echo-one", true);
             client::round_trips(server.addr, trips);
-            server.wait_strace()
+            server.wait_counted()
         };
-        match (calls(STRACE_TRIPS), calls(2 * STRACE_TRIPS)) {
+        match (calls(TRACE_TRIPS), calls(2 * TRACE_TRIPS)) {
             (Some(one), Some(two)) => {
-                let per_trip = (two as f64 - one as f64) / STRACE_TRIPS as f64;
+                let per_trip = (two as f64 - one as f64) / TRACE_TRIPS as f64;
                 write_result("io/syscalls_per_echo_round_trip", id, per_trip);
                 row.push(format!("{id} {per_trip:.2}"));
             }
-            _ => row.push(format!("{id} (strace failed)")),
+            _ => row.push(format!("{id} (perf failed)")),
         }
     }
     println!(
-        "io/syscalls_per_echo_round_trip (strace -f -c, server side): {}",
+        "io/syscalls_per_echo_round_trip (perf stat raw_syscalls:sys_enter, server side): {}",
         row.join(", ")
     );
 }
@@ -256,19 +266,23 @@ fn syscalls_per_round_trip() {
 struct Server {
     child: Child,
     addr: SocketAddr,
-    strace_out: Option<PathBuf>,
+    count_out: Option<PathBuf>,
 }
 
 impl Server {
-    fn start(id: &str, kind: &str, strace: bool) -> Server {
+    /// Starts a server; with `count_syscalls`, under `perf stat`.
+    fn start(id: &str, kind: &str, count_syscalls: bool) -> Server {
         let exe = std::env::current_exe().expect("the bench binary's path");
-        let strace_out = strace.then(|| {
-            std::env::temp_dir().join(format!("io-bench-strace-{}-{id}.txt", std::process::id()))
+        let count_out = count_syscalls.then(|| {
+            std::env::temp_dir().join(format!("io-bench-perf-{}-{id}.txt", std::process::id()))
         });
-        let mut cmd = match &strace_out {
+        let mut cmd = match &count_out {
             Some(out) => {
-                let mut c = Command::new("strace");
-                c.arg("-f").arg("-c").arg("-o").arg(out).arg(&exe);
+                let mut c = Command::new("perf");
+                c.args(["stat", "-e", "raw_syscalls:sys_enter", "-x,", "-o"])
+                    .arg(out)
+                    .arg("--")
+                    .arg(&exe);
                 c
             }
             None => Command::new(&exe),
@@ -290,7 +304,7 @@ impl Server {
         Server {
             child,
             addr,
-            strace_out,
+            count_out,
         }
     }
 
@@ -302,17 +316,16 @@ impl Server {
         let _ = self.child.wait();
     }
 
-    /// Waits for a traced `echo-one` server to exit; the total syscall count.
-    fn wait_strace(mut self) -> Option<u64> {
+    /// Waits for a counted `echo-one` server to exit; its total syscall count.
+    fn wait_counted(mut self) -> Option<u64> {
         let _ = self.child.wait();
-        let out = self.strace_out.take()?;
+        let out = self.count_out.take()?;
         let text = std::fs::read_to_string(&out).ok()?;
         let _ = std::fs::remove_file(&out);
-        let total = text
+        let line = text
             .lines()
-            .rev()
-            .find(|l| l.trim_end().ends_with("total"))?;
-        total.split_whitespace().nth(3)?.parse().ok()
+            .find(|l| l.contains("raw_syscalls:sys_enter"))?;
+        line.split(',').next()?.trim().parse().ok()
     }
 }
 

@@ -165,3 +165,29 @@ fn a_std_socket_pair_works_through_async() {
     let a = a.into_inner().unwrap();
     drop(a);
 }
+
+#[test]
+fn data_arriving_after_a_short_read_wakes_the_reader() {
+    // After a read that drained the socket, the next poll finds WouldBlock and clears
+    // readiness; the next data is a new edge and must wake the reader parked on that state.
+    let (mut client, server) = pair();
+    let mut server_ref = &server;
+    block_on::block_on(async {
+        for round in 0..50u8 {
+            client.write_all(&[round; 3]).await.unwrap();
+            let mut buf = [0; 64];
+            let mut got = 0;
+            while got < 3 {
+                let read = server_ref.read(&mut buf[got..]);
+                let read = timers::timeout(Duration::from_secs(60), read);
+                got += read.await.expect("the reader was woken").unwrap();
+            }
+            assert_eq!(&buf[..3], &[round; 3]);
+            // Nothing to read now: this poll clears readiness and parks. The next round's data
+            // must still reach a reader that waits on this cleared state.
+            let waker = wakers::noop_waker();
+            let mut cx = Context::from_waker(&waker);
+            assert!(pin!(server_ref.read(&mut buf)).poll(&mut cx).is_pending());
+        }
+    });
+}
