@@ -13,6 +13,8 @@
 //! * `io/hyper_hello`: hyper HTTP/1 "Hello, world!" over [`HELLO_CONNECTIONS`] keep-alive
 //!   connections: ns per request (the inverse of requests/s). Every server runs the same hyper
 //!   configuration with the header-read timeout off, so no timer is involved.
+//! * Heap bytes per idle hyper connection: [`IDLE_CONNECTIONS`] keep-alive connections that
+//!   each made one request, counted by this binary's allocator inside the server process.
 //! * Syscalls per echo round trip: the echo server of each implementation under
 //!   `perf stat -e raw_syscalls:sys_enter` (every thread), fed [`TRACE_TRIPS`] and then twice
 //!   as many round trips on one connection; the difference divided by [`TRACE_TRIPS`]
@@ -26,11 +28,13 @@
 //! written where criterion keeps its own (`target/criterion`), so `cargo xtask bench` reports
 //! them with the other suites.
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{BufRead, BufReader, Write as _};
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// The implementations, ours first (the report's convention).
@@ -44,10 +48,47 @@ const MESSAGE: usize = 64;
 const ACCEPTORS: usize = 8;
 /// Keep-alive connections in `io/hyper_hello`.
 const HELLO_CONNECTIONS: usize = 50;
+/// Connections held idle in the memory measurement.
+const IDLE_CONNECTIONS: usize = 1000;
 /// Round trips per counted run (and twice as many in the second run).
 const TRACE_TRIPS: u64 = 5_000;
 /// Warm-up before each measurement window (connections made, caches and buffers warm).
 const WARMUP: Duration = Duration::from_millis(200);
+
+// A live-heap counter for the `hello-idle` server, switched on only there.
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static LIVE: AtomicI64 = AtomicI64::new(0);
+static LISTENING: AtomicBool = AtomicBool::new(false);
+static SERVED: AtomicUsize = AtomicUsize::new(0);
+
+/// Forwards to `System`; while `COUNTING` is on, tracks the live heap bytes.
+struct LiveBytes;
+
+// SAFETY: every call is forwarded unchanged to `System`; the bookkeeping touches only static
+// atomics and never allocates.
+unsafe impl GlobalAlloc for LiveBytes {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            LIVE.fetch_add(layout.size() as i64, Ordering::Relaxed);
+        }
+        // SAFETY: our caller upholds `alloc`'s contract for `layout`; we pass it on unchanged.
+        unsafe { System.alloc(layout) }
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if COUNTING.load(Ordering::Relaxed) {
+            LIVE.fetch_sub(layout.size() as i64, Ordering::Relaxed);
+        }
+        // SAFETY: `ptr` came from `System` with `layout`: every allocation goes through `alloc`
+        // above (the default `realloc` is built on `alloc` and `dealloc`).
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: LiveBytes = LiveBytes;
 
 const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nhost: localhost\r\n\r\n";
 const HELLO: &[u8] = b"Hello, world!";
@@ -184,6 +225,9 @@ fn run_suite(rounds: usize, window: Duration, only: Option<&str>) {
             }
         }
     }
+    if only.is_none_or(|o| o.starts_with("io/hyper_idle")) {
+        idle_hyper_memory();
+    }
     if only.is_none_or(|o| "io/syscalls".starts_with(o) || o.starts_with("io/syscalls")) {
         syscalls_per_round_trip();
     }
@@ -226,6 +270,22 @@ fn target_dir() -> PathBuf {
         .to_path_buf()
 }
 
+/// Heap bytes per idle hyper connection in each implementation's server.
+fn idle_hyper_memory() {
+    let mut row = Vec::new();
+    for id in IMPLS {
+        let mut server = Server::start(id, "hello-idle", false);
+        let bytes = client::idle_hello(server.addr, &mut server);
+        server.stop();
+        write_result("io/hyper_idle_bytes_per_connection", id, bytes as f64);
+        row.push(format!("{id} {bytes}"));
+    }
+    println!(
+        "io/hyper_idle_bytes_per_connection ({IDLE_CONNECTIONS} connections, heap in the server): {}",
+        row.join(", ")
+    );
+}
+
 /// Counts the syscalls of each implementation's echo server over one connection; prints
 /// syscalls per round trip.
 fn syscalls_per_round_trip() {
@@ -265,6 +325,7 @@ fn syscalls_per_round_trip() {
 /// A server process of one implementation and kind.
 struct Server {
     child: Child,
+    stdout: BufReader<std::process::ChildStdout>,
     addr: SocketAddr,
     count_out: Option<PathBuf>,
 }
@@ -292,10 +353,9 @@ impl Server {
             .stdout(Stdio::piped())
             .spawn()
             .expect("start the server");
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
         let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped"))
-            .read_line(&mut line)
-            .expect("the server's address");
+        stdout.read_line(&mut line).expect("the server's address");
         let addr = line
             .trim()
             .strip_prefix("listening ")
@@ -303,9 +363,19 @@ impl Server {
             .unwrap_or_else(|| panic!("server {id} {kind} said {line:?}"));
         Server {
             child,
+            stdout,
             addr,
             count_out,
         }
+    }
+
+    /// The next line the server prints.
+    fn read_line(&mut self) -> String {
+        let mut line = String::new();
+        self.stdout
+            .read_line(&mut line)
+            .expect("a line from the server");
+        line
     }
 
     fn stop(mut self) {
@@ -335,6 +405,9 @@ mod server {
     use super::*;
 
     pub fn run(id: &str, kind: &str) {
+        if kind == "hello-idle" {
+            idle_monitor();
+        }
         match id {
             "ours" => ours(kind),
             "tokio" => tokio_rt(kind, tokio::runtime::Builder::new_current_thread()),
@@ -348,7 +421,30 @@ mod server {
         }
     }
 
+    /// For `hello-idle`: counts live heap bytes from now on; once [`IDLE_CONNECTIONS`]
+    /// requests were served and things settled, prints the growth per connection.
+    fn idle_monitor() {
+        COUNTING.store(true, Ordering::SeqCst);
+        std::thread::spawn(|| {
+            // The baseline is taken once the server is listening (the runtime is built).
+            while !LISTENING.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+            let base = LIVE.load(Ordering::SeqCst);
+            while SERVED.load(Ordering::SeqCst) < IDLE_CONNECTIONS {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            std::thread::sleep(Duration::from_millis(200)); // let every connection go idle
+            let per = (LIVE.load(Ordering::SeqCst) - base) / IDLE_CONNECTIONS as i64;
+            let mut out = std::io::stdout();
+            writeln!(out, "idle bytes per connection {per}").unwrap();
+            out.flush().unwrap();
+        });
+    }
+
     fn announce(addr: SocketAddr) {
+        LISTENING.store(true, Ordering::SeqCst);
         let mut out = std::io::stdout();
         writeln!(out, "listening {addr}").unwrap();
         out.flush().unwrap();
@@ -366,6 +462,7 @@ mod server {
         hyper_rt::hyper::Response<http_body_util::Full<bytes::Bytes>>,
         std::convert::Infallible,
     > {
+        SERVED.fetch_add(1, Ordering::SeqCst);
         Ok(hyper_rt::hyper::Response::new(http_body_util::Full::new(
             bytes::Bytes::from_static(HELLO),
         )))
@@ -382,7 +479,7 @@ mod server {
                 s.set_nodelay(true).unwrap();
                 match kind {
                     "accept" => drop(s),
-                    "hello" => drop(executor::spawn(async move {
+                    "hello" | "hello-idle" => drop(executor::spawn(async move {
                         let _ = hyper_builder()
                             .serve_connection(
                                 hyper_rt::HyperIo::new(s),
@@ -421,7 +518,7 @@ mod server {
                 s.set_nodelay(true).unwrap();
                 match kind {
                     "accept" => drop(s),
-                    "hello" => drop(tokio::spawn(async move {
+                    "hello" | "hello-idle" => drop(tokio::spawn(async move {
                         let _ = hyper_builder()
                             .serve_connection(
                                 tokio_io::TokioIo(s),
@@ -461,7 +558,7 @@ mod server {
                 s.get_ref().set_nodelay(true).unwrap();
                 match kind {
                     "accept" => drop(s),
-                    "hello" => ex
+                    "hello" | "hello-idle" => ex
                         .spawn(async move {
                             let _ = hyper_builder()
                                 .serve_connection(
@@ -713,6 +810,28 @@ mod client {
             ns_per_op: window.as_nanos() as f64 / n as f64,
             p99_ns: None,
         }
+    }
+
+    /// Opens [`IDLE_CONNECTIONS`] keep-alive connections, one request each, keeps them open
+    /// and returns what the server reports as heap bytes per connection.
+    pub fn idle_hello(addr: SocketAddr, server: &mut Server) -> i64 {
+        runtime().block_on(async move {
+            let mut held = Vec::with_capacity(IDLE_CONNECTIONS);
+            for _ in 0..IDLE_CONNECTIONS {
+                let mut s = connect(addr).await;
+                s.write_all(REQUEST).await.unwrap();
+                let mut buf = Vec::with_capacity(512);
+                while !buf.ends_with(HELLO) {
+                    assert!(s.read_buf(&mut buf).await.unwrap() > 0, "closed");
+                }
+                held.push(s);
+            }
+            let line = server.read_line();
+            line.trim()
+                .strip_prefix("idle bytes per connection ")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("the server said {line:?}"))
+        })
     }
 
     /// Exactly `trips` echo round trips on one connection, then close.
