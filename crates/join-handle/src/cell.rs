@@ -1,9 +1,10 @@
 //! The task cell: future, output, state and join waker in one allocation.
 //!
-//! A spawned task is one `Arc<Cell<F, S, L>>`. Everything that refers to the task holds a
-//! clone of that `Arc` behind a trait object: the run queue ([`Runnable`](crate::Runnable)),
-//! the executor's registry ([`TaskRef`](crate::TaskRef)), every waker, and the
-//! [`JoinHandle`](crate::JoinHandle). No other allocation is made per task.
+//! A spawned task is one boxed `Cell<F, S, L>`. Everything that refers to the task holds one
+//! reference to it, counted in its state word (see [`crate::ptr`]): the run queue
+//! ([`Runnable`](crate::Runnable)), the executor's registry ([`TaskRef`](crate::TaskRef)) and
+//! the [`JoinHandle`](crate::JoinHandle) through a [`TaskPtr`] to a trait object, every waker
+//! through the waker vtable below. No other allocation is made per task.
 //!
 //! # Invariants
 //!
@@ -15,8 +16,11 @@
 //! * The join waker field follows the `JOIN_WAKER` rules in [`crate::state`]: written only by
 //!   the handle while `JOIN_WAKER` and `COMPLETE` are clear, only read otherwise, dropped with
 //!   the cell.
-//! * The future is pinned: it lives inside the `Arc` allocation, which never moves, and it is
-//!   dropped in place (`ManuallyDrop::drop`), never moved out.
+//! * The future is pinned: it lives inside the cell's allocation, which never moves, and it
+//!   is dropped in place (`ManuallyDrop::drop`), never moved out.
+//! * A method that runs on `&self` is called by a holder of a reference, which keeps the cell
+//!   alive for the call, except where it says it gives that reference up: then it touches
+//!   nothing of the cell after the update that gives it up.
 //! * A local task (`L` is [`OwnedBy`]) has its future polled and dropped only on the owner
 //!   thread; other threads that abort it only mark it and queue it for the owner.
 //! * The output is dropped by the runner if the handle is gone when the task completes, or
@@ -27,15 +31,14 @@ use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::ptr::NonNull;
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use std::thread::{self, ThreadId};
-
-use futures_task::ArcWake;
 
 use crate::error::JoinError;
 use crate::id::Running;
 use crate::meta::Meta;
+use crate::ptr::TaskPtr;
 use crate::snapshot::{TaskSnapshot, TaskState};
 use crate::state::{
     Completed, HandleDropped, Notified, State, TransitionToIdle, TransitionToRunning,
@@ -106,7 +109,11 @@ impl Locality for OwnedBy {
     }
 }
 
+/// `#[repr(C)]` with `state` first: a [`TaskPtr`] finds the reference count at the cell's
+/// address without knowing its type.
+#[repr(C)]
 pub(crate) struct Cell<F: Future, S, L: Locality> {
+    /// Flags, counters and the reference count; first, see above.
     state: State,
     /// Set at spawn, never changed.
     id: TaskId,
@@ -136,21 +143,46 @@ unsafe impl<F: Future, S: Sync, L: Locality> Sync for Cell<F, S, L> {}
 /// What a [`Runnable`] and a [`TaskRef`](crate::TaskRef) can do with a task whose types they
 /// do not know.
 pub(crate) trait RawTask: Send + Sync + 'static {
-    /// Polls the future once (the caller's queue entry is `self`).
-    fn run(self: Arc<Self>);
+    /// Polls the future once. The caller gives the run the task's queue reference (unless
+    /// the outcome is [`RunEnd::Foreign`]); the outcome says whether the caller must free.
+    fn run(&self) -> RunEnd;
     /// Drops the future unpolled and completes the task as cancelled, unless someone else
     /// holds it or it is finished already. Called by the executor's shutdown.
-    fn shutdown(self: Arc<Self>);
+    fn shutdown(&self);
     fn id(&self) -> TaskId;
     fn is_complete(&self) -> bool;
-    /// Reads the task; `refs` is its current reference count, as seen by the caller.
-    fn snapshot(&self, refs: usize) -> TaskSnapshot;
+    /// Reads the task, counting the caller's reference as the runtime's own (see
+    /// [`TaskSnapshot::is_lost`]).
+    fn snapshot(&self) -> TaskSnapshot;
+}
+
+/// What became of the runner's reference in [`RawTask::run`].
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RunEnd {
+    /// The run dropped the reference, and it was not the last: the caller must not touch the
+    /// cell again.
+    Released,
+    /// The run dropped the last reference: the caller frees the cell.
+    Free,
+    /// A local task on a foreign thread: nothing was touched, the task was queued again with
+    /// a reference of its own, and the caller still owns its reference: it drops it and
+    /// panics.
+    Foreign,
+}
+
+impl RunEnd {
+    /// The outcome of dropping the runner's reference: whether it was the `last`.
+    #[inline]
+    fn released(last: bool) -> RunEnd {
+        if last { RunEnd::Free } else { RunEnd::Released }
+    }
 }
 
 /// What a [`JoinHandle<T>`](crate::JoinHandle) can do with its task.
 pub(crate) trait JoinTarget<T>: Send + Sync {
     fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>>;
-    fn abort(self: Arc<Self>);
+    fn abort(&self);
     fn is_finished(&self) -> bool;
     fn id(&self) -> TaskId;
     /// The handle is being dropped: stop keeping the output.
@@ -163,8 +195,10 @@ where
     S: Schedule,
     L: Locality,
 {
-    pub(crate) fn new(future: F, scheduler: S, locality: L, meta: Meta) -> Arc<Self> {
-        Arc::new(Cell {
+    /// Allocates the cell, with two references (see `INITIAL` in [`crate::state`]): the caller
+    /// makes the first [`Runnable`] and the [`JoinHandle`](crate::JoinHandle) of them.
+    pub(crate) fn new(future: F, scheduler: S, locality: L, meta: Meta) -> NonNull<Self> {
+        let cell = Box::new(Cell {
             state: State::new(),
             id: TaskId::next(),
             meta,
@@ -174,7 +208,20 @@ where
             stage: UnsafeCell::new(Slot {
                 future: ManuallyDrop::new(future),
             }),
-        })
+        });
+        NonNull::from(Box::leak(cell))
+    }
+
+    /// A [`TaskPtr`] to this cell as a [`RawTask`], taking no reference.
+    ///
+    /// # Safety
+    ///
+    /// The caller gives the new value a reference it owns.
+    #[inline]
+    unsafe fn adopt(&self) -> TaskPtr<dyn RawTask> {
+        let raw: NonNull<dyn RawTask> = NonNull::from(self);
+        // SAFETY: `self` is a live boxed cell; the caller's contract gives the reference.
+        unsafe { TaskPtr::from_raw(raw) }
     }
 
     /// Runs `f` on the stage.
@@ -258,7 +305,7 @@ where
     }
 
     /// Publishes the result. The caller holds `RUNNING` and the future is gone.
-    fn complete(self: &Arc<Self>, result: Result<F::Output, JoinError>) {
+    fn complete(&self, result: Result<F::Output, JoinError>) {
         let failed = result.is_err();
         let outcome = match &result {
             Ok(_) => Outcome::Output,
@@ -297,7 +344,7 @@ where
         self.with_task_ref(|task| self.scheduler.task_event(task, event));
     }
 
-    fn cancel_claimed(self: &Arc<Self>) {
+    fn cancel_claimed(&self) {
         let result = match self.drop_future() {
             Some(panic) => Err(panic),
             None => Err(JoinError::cancelled()),
@@ -305,37 +352,94 @@ where
         self.complete(result);
     }
 
-    /// `run` was called on a thread that does not own this local task: hand the queue entry
-    /// back to the scheduler (the owner runs it, or its shutdown cancels it) and panic. The
-    /// state is not touched, so nothing is claimed on the wrong thread.
+    /// `run` was called on a thread that does not own this local task: hand a new queue
+    /// entry to the scheduler (the owner runs it, or its shutdown cancels it); the caller
+    /// drops its own and panics. The state is not touched otherwise, so nothing is claimed on
+    /// the wrong thread.
     #[cold]
-    #[track_caller]
-    fn refuse_foreign_run(self: Arc<Self>) -> ! {
+    fn refuse_foreign_run(&self) -> RunEnd {
         if !self.is_complete() {
             // We are the task's one queue entry (`SCHEDULED` is still set): re-queue it.
-            self.scheduler.schedule(Runnable::new(self.clone()));
+            self.reschedule();
         }
-        drop(self);
-        panic!("a local task was run on a thread other than its owner's");
+        RunEnd::Foreign
     }
 
-    /// Hands a new queue reference to the scheduler. The caller has just set `SCHEDULED` on
-    /// a task that was not queued.
     /// Calls `f` with a [`TaskRef`] to this task, without touching the reference count.
     #[inline]
-    fn with_task_ref<R>(self: &Arc<Self>, f: impl FnOnce(&TaskRef) -> R) -> R {
-        // SAFETY: `Arc::as_ptr` of a live `Arc` is what `from_raw` needs, and `self` keeps the
-        // count above zero for the whole call. The `ManuallyDrop` makes this a borrowed
-        // reference: it never decrements the count, and `f` cannot keep it past the call (it
-        // gets `&TaskRef`; a clone is a new count).
-        let borrowed = ManuallyDrop::new(TaskRef::new(unsafe {
-            Arc::from_raw(Arc::as_ptr(self)) as Arc<dyn RawTask>
-        }));
+    fn with_task_ref<R>(&self, f: impl FnOnce(&TaskRef) -> R) -> R {
+        // SAFETY: the caller's reference keeps the cell alive for the whole call. The
+        // `ManuallyDrop` makes this a borrowed reference: it never decrements the count, and
+        // `f` cannot keep it past the call (it gets `&TaskRef`; a clone takes a new count).
+        let borrowed = ManuallyDrop::new(TaskRef::new(unsafe { self.adopt() }));
         f(&borrowed)
     }
 
-    fn reschedule(self: &Arc<Self>) {
-        self.scheduler.schedule(Runnable::new(self.clone()));
+    /// Hands a new queue reference to the scheduler. The caller has just set `SCHEDULED` on
+    /// a task that was not queued, and holds a reference of its own, which keeps the cell
+    /// (and so the scheduler) alive while `schedule` runs.
+    fn reschedule(&self) {
+        self.state.ref_inc();
+        // SAFETY: we just took the reference the new `Runnable` owns.
+        self.submit(unsafe { self.adopt() });
+    }
+
+    /// Queues `task` (a reference to this cell for the queue). The caller holds a reference of
+    /// its own for the call, as for [`reschedule`](Cell::reschedule).
+    #[inline]
+    fn submit(&self, task: TaskPtr<dyn RawTask>) {
+        self.scheduler.schedule(Runnable::new(task));
+    }
+
+    /// The waker vtable of this cell type; a waker's data pointer is the cell's address and
+    /// owns one reference (except the borrowed one `run` lends to the future).
+    const WAKER: &'static RawWakerVTable = &RawWakerVTable::new(
+        Self::waker_clone,
+        Self::waker_wake,
+        Self::waker_wake_by_ref,
+        Self::waker_drop,
+    );
+
+    fn raw_waker(&self) -> RawWaker {
+        RawWaker::new((self as *const Self).cast(), Self::WAKER)
+    }
+
+    /// # Safety (all four waker functions)
+    ///
+    /// `data` is the address of a live cell of this type, and the waker it came from owns a
+    /// reference (or borrows one the caller keeps for the call).
+    unsafe fn waker_clone(data: *const ()) -> RawWaker {
+        // SAFETY: the waker's reference keeps the cell alive.
+        let cell = unsafe { &*data.cast::<Self>() };
+        cell.state.ref_inc();
+        cell.raw_waker()
+    }
+
+    unsafe fn waker_wake(data: *const ()) {
+        // SAFETY: the waker owns a reference; `wake_by_ref` runs while it is still held, and
+        // `waker_drop` then releases it.
+        unsafe {
+            Self::waker_wake_by_ref(data);
+            Self::waker_drop(data);
+        }
+    }
+
+    unsafe fn waker_wake_by_ref(data: *const ()) {
+        // SAFETY: the waker's reference keeps the cell alive for this call.
+        let cell = unsafe { &*data.cast::<Self>() };
+        if cell.state.transition_to_notified() == Notified::Submit {
+            // SAFETY: `Submit` took a reference for the queue.
+            cell.submit(unsafe { cell.adopt() });
+        }
+    }
+
+    unsafe fn waker_drop(data: *const ()) {
+        // SAFETY: the waker's reference keeps the cell alive until it is released here.
+        let last = unsafe { &*data.cast::<Self>() }.state.ref_dec();
+        if last {
+            // SAFETY: ours was the last reference; the cell was made by `Cell::new`.
+            unsafe { TaskPtr::free(NonNull::new_unchecked(data.cast::<Self>().cast_mut())) }
+        }
     }
 }
 
@@ -377,27 +481,34 @@ where
     S: Schedule,
     L: Locality,
 {
-    fn run(self: Arc<Self>) {
+    fn run(&self) -> RunEnd {
         if L::LOCAL && !self.locality.is_owner_thread() {
-            self.refuse_foreign_run();
+            return self.refuse_foreign_run();
         }
         let pended = match self.state.transition_to_running() {
             TransitionToRunning::Poll { pended } => pended,
-            TransitionToRunning::Cancel => return self.cancel_claimed(),
+            TransitionToRunning::Cancel => {
+                self.cancel_claimed();
+                return RunEnd::released(self.state.ref_dec());
+            }
             // An abort or shutdown claimed the task while it was queued.
-            TransitionToRunning::Busy => return,
+            TransitionToRunning::Busy => return RunEnd::released(self.state.ref_dec()),
         };
         // `TaskId::current()` is this task until the run ends (poll, destructor, completion).
         let _running = Running::enter(self.id);
 
-        let waker = futures_task::waker_ref(&self);
+        // A waker borrowing the runner's reference: never dropped, so it releases nothing; a
+        // clone the future keeps takes a reference of its own.
+        // SAFETY: the vtable's contract: `raw_waker` is this live cell, and the runner's
+        // reference outlives `cx`.
+        let waker = ManuallyDrop::new(unsafe { Waker::from_raw(self.raw_waker()) });
         let mut cx = Context::from_waker(&waker);
         let polled = catch_unwind(AssertUnwindSafe(|| {
             // SAFETY: we hold `RUNNING`.
             unsafe {
                 self.stage(|slot| {
                     // SAFETY: not `COMPLETE` and we hold `RUNNING`, so the slot holds the
-                    // future. It lives inside the `Arc` allocation, which never moves, and is
+                    // future. It lives inside the cell's allocation, which never moves, and is
                     // only ever dropped in place, so it stays pinned.
                     Pin::new_unchecked(&mut *slot.future).poll(&mut cx)
                 })
@@ -410,11 +521,13 @@ where
                     Some(panic) => Err(panic),
                 };
                 self.complete(result);
+                RunEnd::released(self.state.ref_dec())
             }
             Err(payload) => {
                 // The poll's panic is the result; a second one from the destructor is dropped.
                 drop_quietly(self.drop_future());
                 self.complete(Err(JoinError::panic(payload)));
+                RunEnd::released(self.state.ref_dec())
             }
             Ok(Poll::Pending) => {
                 if !pended {
@@ -427,16 +540,25 @@ where
                 // Give up `RUNNING`, unless an abort arrived during the poll: then keep it and
                 // drop the future right away.
                 match self.state.transition_to_idle() {
-                    TransitionToIdle::Cancel => self.cancel_claimed(),
-                    // Woken during its own poll: queue it again.
-                    TransitionToIdle::Notified => self.reschedule(),
-                    TransitionToIdle::Idle => {}
+                    TransitionToIdle::Cancel => {
+                        self.cancel_claimed();
+                        RunEnd::released(self.state.ref_dec())
+                    }
+                    // Woken during its own poll: queue it again, with the reference the update
+                    // took for it.
+                    TransitionToIdle::Notified => {
+                        // SAFETY: `Notified` took a reference for the queue.
+                        self.submit(unsafe { self.adopt() });
+                        RunEnd::released(self.state.ref_dec())
+                    }
+                    // Our reference went with `RUNNING`: touch nothing more.
+                    TransitionToIdle::Idle { last } => RunEnd::released(last),
                 }
             }
         }
     }
 
-    fn shutdown(self: Arc<Self>) {
+    fn shutdown(&self) {
         if self.locality.is_owner_thread() && self.state.claim_for_cancel() {
             self.cancel_claimed();
         }
@@ -450,7 +572,7 @@ where
         self.state.load().is_complete()
     }
 
-    fn snapshot(&self, refs: usize) -> TaskSnapshot {
+    fn snapshot(&self) -> TaskSnapshot {
         let s = self.state.load();
         let state = if s.is_complete() {
             TaskState::Finished
@@ -462,8 +584,9 @@ where
             TaskState::Idle
         };
         // The caller's reference, and the handle's while `HANDLE` is set (it is cleared before
-        // the handle's reference goes). Anything more is a waker, or someone about to wake.
-        let own = 1 + usize::from(s.has_handle());
+        // the handle's reference goes). An idle task has no queue reference, so anything more
+        // is a waker, or someone about to wake. Flags and count come from one read.
+        let own = 1 + u64::from(s.has_handle());
         TaskSnapshot {
             id: self.id,
             name: self.meta.name().map(str::to_owned),
@@ -471,7 +594,7 @@ where
             state,
             polls: s.polls(),
             self_wake_streak: s.self_wake_streak(),
-            lost: state == TaskState::Idle && refs <= own,
+            lost: state == TaskState::Idle && s.refs() <= own,
         }
     }
 }
@@ -496,7 +619,7 @@ where
         Poll::Ready(unsafe { self.take_result() })
     }
 
-    fn abort(self: Arc<Self>) {
+    fn abort(&self) {
         if !L::LOCAL {
             // A `Send` task: drop an idle future right here, right now.
             if self.state.claim_for_cancel() {
@@ -507,7 +630,8 @@ where
         // Running (or local): mark it; the runner drops the future after the current poll.
         // An idle local task is queued so that its owner thread drops it.
         if self.state.mark_cancelled() == Notified::Submit {
-            self.reschedule();
+            // SAFETY: `Submit` took a reference for the queue.
+            self.submit(unsafe { self.adopt() });
         }
     }
 
@@ -565,23 +689,6 @@ where
     }
 }
 
-impl<F, S, L> ArcWake for Cell<F, S, L>
-where
-    F: Future + 'static,
-    S: Schedule,
-    L: Locality,
-{
-    fn wake_by_ref(arc_self: &Arc<Self>) {
-        if arc_self.state.transition_to_notified() == Notified::Submit {
-            arc_self.reschedule();
-        }
-    }
-
-    fn wake(self: Arc<Self>) {
-        Self::wake_by_ref(&self);
-    }
-}
-
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
@@ -603,10 +710,10 @@ mod tests {
     #[test]
     fn a_send_task_costs_its_future_plus_48_bytes() {
         // state (8: flags and poll count), id (8), spawn location or name (8), join waker
-        // (16), scheduler (here 8), the slot (max of future, output and error: 16). The `Arc`
-        // adds its two counts (16) to the allocation.
+        // (16), scheduler (here 8), the slot (max of future, output and error: 16). The
+        // reference count is in the state word: the allocation is this and nothing more.
         assert_eq!(
-            std::mem::size_of::<Cell<Sixteen, Arc<Nothing>, Anywhere>>(),
+            std::mem::size_of::<Cell<Sixteen, std::sync::Arc<Nothing>, Anywhere>>(),
             8 + 8 + 8 + 16 + 8 + 16
         );
     }

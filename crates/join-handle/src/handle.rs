@@ -5,12 +5,12 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::resume_unwind;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::TaskId;
 use crate::cell::JoinTarget;
 use crate::error::JoinError;
+use crate::ptr::TaskPtr;
 
 /// An owned permission to await a spawned task's output.
 ///
@@ -34,16 +34,16 @@ use crate::error::JoinError;
 /// assert_eq!(block_on::block_on(handle), 42);
 /// ```
 pub struct JoinHandle<T> {
-    task: Arc<dyn JoinTarget<T>>,
+    task: TaskPtr<dyn JoinTarget<T>>,
     /// `Send`/`Sync` only when `T` is: the handle may carry the output across threads.
     _output: PhantomData<T>,
 }
 
-// The handle holds no `T` inline, only behind the `Arc`.
+// The handle holds no `T` inline, only behind the pointer.
 impl<T> Unpin for JoinHandle<T> {}
 
 impl<T> JoinHandle<T> {
-    pub(crate) fn new(task: Arc<dyn JoinTarget<T>>) -> JoinHandle<T> {
+    pub(crate) fn new(task: TaskPtr<dyn JoinTarget<T>>) -> JoinHandle<T> {
         JoinHandle {
             task,
             _output: PhantomData,
@@ -69,7 +69,7 @@ impl<T> JoinHandle<T> {
     /// ex.run(); // returns at once: no task is alive
     /// ```
     pub fn abort(&self) {
-        self.task.clone().abort();
+        self.task.abort();
     }
 
     /// The task's id, unique in the process.

@@ -19,6 +19,14 @@
 //! The states and their transitions are documented in the `state` module's source; the cell's
 //! invariants in `cell`.
 //!
+//! # Panics
+//!
+//! References to a task (wakers, [`Runnable`], [`TaskRef`]s, the [`JoinHandle`]) are counted
+//! in its state word, up to 1 048 576 at once (2²⁰, half of the count's 21 bits, the other
+//! half being headroom for threads racing past the limit). Cloning a waker, a
+//! [`TaskRef`] or a [`Runnable`]'s task beyond that panics with a message saying so, and leaves
+//! the count as it was: it never wraps.
+//!
 //! # Example
 //!
 //! ```
@@ -52,6 +60,7 @@ mod id;
 #[cfg(all(test, loom))]
 mod loom_tests;
 mod meta;
+mod ptr;
 mod snapshot;
 mod state;
 mod sync;

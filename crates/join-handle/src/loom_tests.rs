@@ -10,7 +10,9 @@
 //!   complete;
 //! * the future and the output are each dropped exactly once, and the completion is
 //!   reported to the scheduler exactly once;
-//! * the handle resolves (output, or cancellation) without blocking.
+//! * the handle resolves (output, or cancellation) without blocking;
+//! * the reference count in the state word frees the cell exactly once, after its last
+//!   holder (runnable, handle or waker, on whichever thread) lets go.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -454,5 +456,39 @@ fn loom_handle_with_waker_dropped_racing_completion() {
         );
         assert!(flag.wakes() <= 1);
         assert_eq!(Arc::strong_count(&flag), 1, "the join waker leaked");
+    });
+}
+
+/// The last three references (the runner's, the handle's and a waker's) go on three threads
+/// at once, the waker's after a wake: every interleaving frees the cell once (the scheduler
+/// inside it is dropped), with the future and the output dropped once each.
+#[test]
+fn loom_last_reference_from_any_thread() {
+    model(|| {
+        let (setup, runnable, handle) = Setup::spawn(Arc::new(Gate::default()));
+        // The first poll registers a waker in the gate and the task goes idle.
+        runnable.run();
+        assert!(setup.queue.is_empty());
+        let gate = setup.gate.clone();
+        let waker_side = thread::spawn(move || {
+            gate.open();
+            drop(gate.waker.lock().unwrap().take());
+        });
+        let queue = setup.queue.clone();
+        let runner = thread::spawn(move || queue.drain());
+        drop(handle);
+        waker_side.join().unwrap();
+        runner.join().unwrap();
+        setup.finish();
+        assert_eq!(
+            setup.output_drops.load(Ordering::Acquire),
+            1,
+            "output drops"
+        );
+        assert_eq!(
+            Arc::strong_count(&setup.queue),
+            1,
+            "the cell (holding the scheduler) was not freed"
+        );
     });
 }

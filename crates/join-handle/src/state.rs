@@ -1,9 +1,9 @@
 //! The task's state word: every bit, who may change it, and one named method per transition.
 //!
 //! One `AtomicU64` per task decides every race between the runner, wakers, the join handle
-//! and the executor's shutdown. Reference counting is not in here: the task cell lives in an
-//! `Arc`, and `Arc` counts the references. `cell.rs` never touches the word directly: it calls
-//! the transitions below and acts on their `#[must_use]` outcome.
+//! and the executor's shutdown, and counts the references to the task (see [`crate::ptr`]).
+//! `cell.rs` never touches the word directly: it calls the transitions below and acts on
+//! their `#[must_use]` outcome.
 //!
 //! | bit         | set by                                   | cleared by                  |
 //! |-------------|------------------------------------------|-----------------------------|
@@ -17,13 +17,18 @@
 //! | `FAILED`    | the completer, together with `COMPLETE`  | never                       |
 //! | `PENDED`    | the runner, as a poll returns `Pending` for the first time | never     |
 //!
-//! Above the flags, bits [`POLL_SHIFT`].. count the polls: the runner adds one in the same
-//! update that claims `RUNNING` for a poll ([`State::transition_to_running`]), so counting
-//! costs no extra atomic operation. The count saturates at [`POLLS_MAX`]. Above it, bits
-//! [`STREAK_SHIFT`].. count the pending polls in a row during which the task was woken (a
-//! task that wakes itself every time is busy, spinning); the runner updates it in the update
-//! that ends a pending poll ([`State::transition_to_idle`]), from the `SCHEDULED` bit it reads
-//! there anyway, and it saturates at [`STREAK_MAX`].
+//! Above the flags the word holds three counters, each saturating or checked so that it
+//! never carries into the next:
+//!
+//! | bits                       | counter | changed by |
+//! |----------------------------|---------|------------|
+//! | [`POLL_SHIFT`]..+22        | polls started, saturating at [`POLLS_MAX`] | the runner, in the update that claims `RUNNING` for a poll ([`State::transition_to_running`]) |
+//! | [`STREAK_SHIFT`]..+12      | pending polls in a row during which the task was woken (a task that wakes itself every time is spinning), saturating at [`STREAK_MAX`] | the runner, in the update that ends a pending poll ([`State::transition_to_idle`]), from the `SCHEDULED` bit it reads there anyway |
+//! | [`REF_SHIFT`]..64          | references to the task | every [`TaskPtr`](crate::ptr::TaskPtr) and waker: one each |
+//!
+//! So counting polls and references costs no atomic operation of its own where a transition
+//! happens anyway: the runner's reference is handed to the queue, or dropped, in the update
+//! that ends its poll.
 //!
 //! Rules that follow:
 //!
@@ -75,20 +80,34 @@ const PENDED: u64 = 1 << 8;
 const POLL_SHIFT: u32 = 9;
 /// One poll, in the state word.
 const POLL_ONE: u64 = 1 << POLL_SHIFT;
-/// The largest poll count: 32 bits of the word (a task polled a million times a second takes
-/// over an hour to reach it). The bits above it stay zero.
-const POLLS_MAX: u64 = u32::MAX as u64;
+/// The largest poll count: 22 bits of the word (about four million; a dump shows a busier
+/// task's count as this). The rest of the word is the streak and the references.
+const POLLS_MAX: u64 = (1 << 22) - 1;
 /// The woken-during-poll streak starts above the poll count.
-const STREAK_SHIFT: u32 = POLL_SHIFT + 32;
-/// The largest woken-during-poll streak: 16 bits, far above any useful report threshold.
-const STREAK_MAX: u64 = u16::MAX as u64;
+const STREAK_SHIFT: u32 = POLL_SHIFT + 22;
+/// The largest woken-during-poll streak: 12 bits, above any useful report threshold.
+const STREAK_MAX: u64 = (1 << 12) - 1;
 /// The streak's bits in the word.
 const STREAK_MASK: u64 = STREAK_MAX << STREAK_SHIFT;
 /// One more poll woken during itself, in the word.
 const STREAK_ONE: u64 = 1 << STREAK_SHIFT;
+/// The reference count takes the top 21 bits of the word.
+const REF_SHIFT: u32 = STREAK_SHIFT + 12;
+/// One reference, in the word.
+const REF_ONE: u64 = 1 << REF_SHIFT;
+/// The most references a task may have: half the field, so that threads racing past the limit
+/// (each adds one, sees the limit, takes it back) can never carry out of the word.
+pub(crate) const REFS_MAX: u64 = 1 << 20;
 
-/// The state of a freshly spawned task: queued once, its handle alive, never polled.
-const INITIAL: u64 = SCHEDULED | HANDLE;
+/// The state of a freshly spawned task: queued once, its handle alive, never polled; two
+/// references, the first [`Runnable`](crate::Runnable) and the [`JoinHandle`](crate::JoinHandle).
+const INITIAL: u64 = SCHEDULED | HANDLE | (2 * REF_ONE);
+
+#[cold]
+#[inline(never)]
+fn too_many_references() -> ! {
+    panic!("join-handle: more than {REFS_MAX} references (wakers, handles) to one task");
+}
 
 /// A value of the state word, read or returned by a transition.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -152,6 +171,11 @@ impl Snapshot {
     pub(crate) fn self_wake_streak(self) -> u64 {
         (self.0 & STREAK_MASK) >> STREAK_SHIFT
     }
+    /// How many references to the task exist.
+    #[inline]
+    pub(crate) fn refs(self) -> u64 {
+        self.0 >> REF_SHIFT
+    }
 }
 
 impl std::fmt::Debug for Snapshot {
@@ -175,6 +199,7 @@ impl std::fmt::Debug for Snapshot {
         }
         list.entry(&format_args!("polls={}", self.polls()));
         list.entry(&format_args!("streak={}", self.self_wake_streak()));
+        list.entry(&format_args!("refs={}", self.refs()));
         list.finish()
     }
 }
@@ -196,9 +221,12 @@ pub(crate) enum TransitionToRunning {
 #[must_use]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TransitionToIdle {
-    /// `RUNNING` released; nobody woke the task: it waits for a wake.
-    Idle,
-    /// `RUNNING` released, but the task was woken during the poll: the caller queues it.
+    /// `RUNNING` released and the runner's reference dropped; nobody woke the task: it waits
+    /// for a wake. `last`: that was the last reference, the caller frees the cell.
+    Idle { last: bool },
+    /// `RUNNING` released, but the task was woken during the poll: the caller queues it. The
+    /// queue's new reference was taken in the same update (the caller keeps its own until
+    /// `schedule` returns: the scheduler lives in the cell).
     Notified,
     /// An abort arrived during the poll: we still hold `RUNNING`; drop the future.
     Cancel,
@@ -208,7 +236,8 @@ pub(crate) enum TransitionToIdle {
 #[must_use]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Notified {
-    /// The task was idle and is now `SCHEDULED`: the caller pushes it onto the queue.
+    /// The task was idle and is now `SCHEDULED`, and a reference for the queue was taken in
+    /// the same update: the caller pushes it onto the queue with that reference.
     Submit,
     /// Already queued, running (its runner re-queues it) or finished.
     DoNothing,
@@ -305,7 +334,10 @@ impl State {
 
     /// The runner's poll returned `Pending`: set `PENDED`, count the woken-during-poll streak
     /// (one more if `SCHEDULED` is set, else back to zero) and release `RUNNING`, unless an
-    /// abort arrived during the poll (then keep `RUNNING`, to drop the future).
+    /// abort arrived during the poll (then keep `RUNNING`, to drop the future). If the task
+    /// goes idle, the runner's reference is dropped in the same update; if it was woken, a
+    /// reference for the queue is taken in it (this may pass [`REFS_MAX`] by one, within the
+    /// headroom: only the checked [`State::ref_inc`] can add more).
     #[inline]
     pub(crate) fn transition_to_idle(&self) -> TransitionToIdle {
         let prev = self
@@ -316,10 +348,12 @@ impl State {
                 } else if s & STREAK_MASK != STREAK_MASK {
                     next += STREAK_ONE;
                 }
-                Some(if s & CANCELLED == 0 {
-                    next & !RUNNING
-                } else {
+                Some(if s & CANCELLED != 0 {
                     next
+                } else if s & SCHEDULED != 0 {
+                    (next & !RUNNING) + REF_ONE
+                } else {
+                    (next & !RUNNING) - REF_ONE
                 })
             })
             .expect("the update always applies");
@@ -328,26 +362,40 @@ impl State {
         } else if prev.is_scheduled() {
             TransitionToIdle::Notified
         } else {
-            TransitionToIdle::Idle
+            TransitionToIdle::Idle {
+                last: prev.refs() == 1,
+            }
         }
     }
 
     /// A wake: set `SCHEDULED`. Only the wake that finds the task idle queues it.
     #[inline]
     pub(crate) fn transition_to_notified(&self) -> Notified {
-        let prev = Snapshot(self.0.fetch_or(SCHEDULED, Ordering::AcqRel));
-        if prev.is_idle() {
-            Notified::Submit
-        } else {
-            Notified::DoNothing
-        }
+        self.notify(SCHEDULED)
     }
 
     /// An abort that cannot drop the future itself (the task runs, or is local): mark it
     /// `CANCELLED` and `SCHEDULED`; an idle task must be queued so that a runner drops it.
     #[inline]
     pub(crate) fn mark_cancelled(&self) -> Notified {
-        let prev = Snapshot(self.0.fetch_or(CANCELLED | SCHEDULED, Ordering::AcqRel));
+        self.notify(CANCELLED | SCHEDULED)
+    }
+
+    /// Sets `bits` (which include `SCHEDULED`); if the task was idle, also takes the queue's
+    /// reference. That add is unchecked, and safe: an idle task has no queue reference, and
+    /// it gets at most one until a runner clears `SCHEDULED`, so the count passes
+    /// [`REFS_MAX`] by one at most, within the headroom.
+    #[inline]
+    fn notify(&self, bits: u64) -> Notified {
+        let prev = self
+            .update(|s| {
+                Some(if s & (SCHEDULED | RUNNING | COMPLETE) == 0 {
+                    (s | bits) + REF_ONE
+                } else {
+                    s | bits
+                })
+            })
+            .expect("the update always applies");
         if prev.is_idle() {
             Notified::Submit
         } else {
@@ -435,6 +483,34 @@ impl State {
         self.update(|s| (s & COMPLETE == 0).then_some(s | JOIN_WAKER))
             .is_ok()
     }
+
+    /// Takes one more reference.
+    ///
+    /// # Panics
+    ///
+    /// If the task already has [`REFS_MAX`] references (over a million wakers of one task
+    /// alive at once); the count is left as it was.
+    #[inline]
+    pub(crate) fn ref_inc(&self) {
+        // Relaxed: the caller holds a reference already, so the cell stays alive, and nothing
+        // is published by taking another.
+        let prev = Snapshot(self.0.fetch_add(REF_ONE, Ordering::Relaxed));
+        if prev.refs() >= REFS_MAX {
+            self.0.fetch_sub(REF_ONE, Ordering::Relaxed);
+            too_many_references();
+        }
+    }
+
+    /// Drops one reference. True if it was the last: the caller frees the cell.
+    #[inline]
+    #[must_use]
+    pub(crate) fn ref_dec(&self) -> bool {
+        // Release: our last uses of the cell happen before the free; acquire (when last): we
+        // see every other holder's uses before freeing it.
+        let prev = Snapshot(self.0.fetch_sub(REF_ONE, Ordering::AcqRel));
+        debug_assert!(prev.refs() > 0, "reference count underflow");
+        prev.refs() == 1
+    }
 }
 
 #[cfg(all(test, not(loom)))]
@@ -450,7 +526,10 @@ mod tests {
             TransitionToRunning::Poll { .. }
         ));
         assert_eq!(state.load().polls(), 1);
-        assert_eq!(state.transition_to_idle(), TransitionToIdle::Idle);
+        assert_eq!(
+            state.transition_to_idle(),
+            TransitionToIdle::Idle { last: false }
+        );
         assert_eq!(state.transition_to_notified(), Notified::Submit);
         assert!(matches!(
             state.transition_to_running(),
@@ -467,11 +546,16 @@ mod tests {
                 state.transition_to_running(),
                 TransitionToRunning::Poll { .. }
             ));
-            assert_eq!(state.transition_to_idle(), TransitionToIdle::Idle);
+            assert_eq!(
+                state.transition_to_idle(),
+                TransitionToIdle::Idle { last: false }
+            );
+            // The wake takes the queue's reference.
             assert_eq!(state.transition_to_notified(), Notified::Submit);
         }
         let s = state.load();
         assert_eq!(s.polls(), POLLS_MAX);
+        assert_eq!(s.refs(), 2, "nothing spilled into the count");
         assert!(s.has_pended());
         assert!(s.is_scheduled() && s.has_handle());
         assert!(!s.is_running() && !s.is_complete() && !s.is_cancelled());
@@ -495,7 +579,10 @@ mod tests {
             state.transition_to_running(),
             TransitionToRunning::Poll { .. }
         ));
-        assert_eq!(state.transition_to_idle(), TransitionToIdle::Idle);
+        assert_eq!(
+            state.transition_to_idle(),
+            TransitionToIdle::Idle { last: false }
+        );
         assert_eq!(state.load().self_wake_streak(), 0);
         let state = State(AtomicU64::new(INITIAL | ((STREAK_MAX - 1) << STREAK_SHIFT)));
         for _ in 0..3 {
@@ -509,6 +596,86 @@ mod tests {
         let s = state.load();
         assert_eq!((s.self_wake_streak(), s.polls()), (STREAK_MAX, 3));
         assert!(s.is_scheduled() && s.has_handle() && !s.is_running());
+    }
+
+    #[test]
+    fn the_reference_count_starts_at_two_and_the_last_drop_says_so() {
+        let state = State::new();
+        assert_eq!(state.load().refs(), 2, "the runnable and the handle");
+        state.ref_inc();
+        assert_eq!(state.load().refs(), 3);
+        assert!(!state.ref_dec());
+        assert!(matches!(
+            state.transition_to_running(),
+            TransitionToRunning::Poll { .. }
+        ));
+        // Going idle drops the runner's reference in the same update.
+        assert_eq!(
+            state.transition_to_idle(),
+            TransitionToIdle::Idle { last: false }
+        );
+        assert_eq!(state.load().refs(), 1);
+        let s = state.load();
+        assert!(s.has_handle() && s.has_pended() && s.is_idle() && s.polls() == 1);
+        assert_eq!(state.transition_to_notified(), Notified::Submit);
+        assert_eq!(
+            state.load().refs(),
+            2,
+            "the wake took the queue's reference"
+        );
+        assert_eq!(state.transition_to_notified(), Notified::DoNothing);
+        assert_eq!(state.mark_cancelled(), Notified::DoNothing);
+        assert_eq!(state.load().refs(), 2, "queued already: no more references");
+        assert!(!state.ref_dec(), "the queue's");
+        assert!(state.ref_dec(), "the handle's was the last");
+        assert_eq!(state.load().refs(), 0);
+    }
+
+    #[test]
+    fn the_last_reference_can_be_the_runners() {
+        let state = State::new();
+        assert!(!state.ref_dec(), "the handle is dropped first");
+        assert!(matches!(
+            state.transition_to_running(),
+            TransitionToRunning::Poll { .. }
+        ));
+        assert_eq!(
+            state.transition_to_idle(),
+            TransitionToIdle::Idle { last: true }
+        );
+    }
+
+    #[test]
+    fn a_task_woken_during_its_poll_gets_a_queue_reference_in_the_same_update() {
+        let state = State::new();
+        assert!(matches!(
+            state.transition_to_running(),
+            TransitionToRunning::Poll { .. }
+        ));
+        assert_eq!(state.transition_to_notified(), Notified::DoNothing);
+        assert_eq!(state.transition_to_idle(), TransitionToIdle::Notified);
+        assert_eq!(
+            state.load().refs(),
+            3,
+            "the runner's and the queue's, and the handle's"
+        );
+    }
+
+    #[test]
+    fn too_many_references_panic_and_leave_the_count_alone() {
+        let state = State(AtomicU64::new(INITIAL - 2 * REF_ONE + REFS_MAX * REF_ONE));
+        let before = state.load();
+        let caught = std::panic::catch_unwind(|| state.ref_inc());
+        assert!(caught.is_err());
+        assert!(
+            state.load() == before,
+            "{:?} became {:?}",
+            before,
+            state.load()
+        );
+        assert!(!state.ref_dec());
+        state.ref_inc();
+        assert_eq!(state.load().refs(), REFS_MAX);
     }
 
     #[test]

@@ -4,12 +4,13 @@
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
-use std::sync::Arc;
+use std::ptr::NonNull;
 use std::thread;
 
-use crate::cell::{Anywhere, Cell, OwnedBy, RawTask};
+use crate::cell::{Anywhere, Cell, JoinTarget, OwnedBy, RawTask, RunEnd};
 use crate::handle::JoinHandle;
 use crate::meta::Meta;
+use crate::ptr::TaskPtr;
 use crate::{TaskId, TaskSnapshot};
 
 /// What an executor provides to its tasks: where to queue a woken task, and (optionally) a
@@ -129,11 +130,11 @@ pub enum Outcome {
 /// assert!(handle.is_finished());
 /// ```
 pub struct Runnable {
-    task: Arc<dyn RawTask>,
+    task: TaskPtr<dyn RawTask>,
 }
 
 impl Runnable {
-    pub(crate) fn new(task: Arc<dyn RawTask>) -> Runnable {
+    pub(crate) fn new(task: TaskPtr<dyn RawTask>) -> Runnable {
         Runnable { task }
     }
 
@@ -158,10 +159,22 @@ impl Runnable {
     /// runnable.run(); // does not unwind
     /// assert!(block_on::block_on(handle.try_join()).unwrap_err().is_panic());
     /// ```
+    #[inline]
     pub fn run(self) {
-        self.task.run();
+        // The run gives our reference up as its last step; if anything unwinds before that
+        // (the scheduler's own `schedule` or `task_event`), `self` still drops it.
+        match self.task.run() {
+            RunEnd::Released => {
+                let _ = self.task.into_raw();
+            }
+            RunEnd::Free => {
+                let task = self.task.into_raw();
+                // SAFETY: the run dropped the last reference, ours; nobody else has one.
+                unsafe { TaskPtr::free(task) }
+            }
+            RunEnd::Foreign => refuse_foreign_run(self.task),
+        }
     }
-
     /// Drops the task's future without polling it and completes the task as cancelled (see
     /// [`TaskRef::shutdown`]): what an executor that is being dropped does with the runnables
     /// still in its queue.
@@ -204,6 +217,15 @@ impl fmt::Debug for Runnable {
     }
 }
 
+/// A local task was run on a thread other than its owner's: its run queued it again; drop
+/// our reference and panic.
+#[cold]
+#[inline(never)]
+fn refuse_foreign_run(task: TaskPtr<dyn RawTask>) -> ! {
+    drop(task);
+    panic!("a local task was run on a thread other than its owner's");
+}
+
 /// A counted reference to a task, kept by an executor (see [`Schedule::task_event`]) so that
 /// it can list its tasks and cancel every idle one when it is dropped.
 ///
@@ -221,7 +243,7 @@ impl fmt::Debug for Runnable {
 /// ```
 #[derive(Clone)]
 pub struct TaskRef {
-    task: Arc<dyn RawTask>,
+    task: TaskPtr<dyn RawTask>,
 }
 
 impl TaskRef {
@@ -272,7 +294,7 @@ impl TaskRef {
     /// assert_eq!((before.state(), before.polls()), (TaskState::Scheduled, 0));
     /// ```
     pub fn snapshot(&self) -> TaskSnapshot {
-        self.task.snapshot(Arc::strong_count(&self.task))
+        self.task.snapshot()
     }
 
     /// Cancels the task for an executor that is shutting down: drops its future unpolled and
@@ -291,12 +313,12 @@ impl TaskRef {
     /// assert!(handle.is_finished());
     /// ```
     pub fn shutdown(&self) {
-        self.task.clone().shutdown();
+        self.task.shutdown();
     }
 }
 
 impl TaskRef {
-    pub(crate) fn new(task: Arc<dyn RawTask>) -> TaskRef {
+    pub(crate) fn new(task: TaskPtr<dyn RawTask>) -> TaskRef {
         TaskRef { task }
     }
 }
@@ -412,7 +434,15 @@ impl Builder {
     {
         let meta = Meta::new(self.location, self.name);
         let cell = Cell::new(future, scheduler, Anywhere, meta);
-        (Runnable::new(cell.clone()), JoinHandle::new(cell))
+        let (runnable, handle): (NonNull<dyn RawTask>, NonNull<dyn JoinTarget<F::Output>>) =
+            (cell, cell);
+        // SAFETY: a new cell comes with two references: one for each.
+        unsafe {
+            (
+                Runnable::new(TaskPtr::from_raw(runnable)),
+                JoinHandle::new(TaskPtr::from_raw(handle)),
+            )
+        }
     }
 
     /// [`spawn_local`] with these options.
@@ -435,7 +465,15 @@ impl Builder {
     {
         let meta = Meta::new(self.location, self.name);
         let cell = Cell::new(future, scheduler, OwnedBy(thread::current().id()), meta);
-        (Runnable::new(cell.clone()), JoinHandle::new(cell))
+        let (runnable, handle): (NonNull<dyn RawTask>, NonNull<dyn JoinTarget<F::Output>>) =
+            (cell, cell);
+        // SAFETY: a new cell comes with two references: one for each.
+        unsafe {
+            (
+                Runnable::new(TaskPtr::from_raw(runnable)),
+                JoinHandle::new(TaskPtr::from_raw(handle)),
+            )
+        }
     }
 }
 
