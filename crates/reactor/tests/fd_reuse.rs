@@ -8,18 +8,9 @@ use std::task::Context;
 use std::time::Duration;
 
 use futures::{AsyncReadExt, AsyncWriteExt};
-use reactor::net::{TcpListener, TcpStream};
 
-/// A connected pair: (client, server), and the listener dropped.
-fn pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    block_on::block_on(async {
-        let client = TcpStream::connect(addr).await.unwrap();
-        let (server, _) = listener.accept().await.unwrap();
-        (client, server)
-    })
-}
+mod common;
+use common::pair;
 
 #[test]
 fn a_new_socket_on_a_reused_fd_number_does_not_see_old_readiness() {

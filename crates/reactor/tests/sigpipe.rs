@@ -8,18 +8,9 @@ use std::io;
 use std::time::Duration;
 
 use futures::AsyncWriteExt;
-use reactor::net::{TcpListener, TcpStream};
 
-/// A connected pair: (client, server).
-fn pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    block_on::block_on(async {
-        let client = TcpStream::connect(addr).await.unwrap();
-        let (server, _) = listener.accept().await.unwrap();
-        (client, server)
-    })
-}
+mod common;
+use common::pair;
 
 #[test]
 fn write_to_a_closed_peer_is_an_error_not_a_signal() {

@@ -11,16 +11,8 @@ use std::time::Duration;
 use futures::{AsyncReadExt, AsyncWriteExt};
 use reactor::net::{TcpListener, TcpStream};
 
-/// A connected pair: (client, server).
-fn pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    block_on::block_on(async {
-        let client = TcpStream::connect(addr).await.unwrap();
-        let (server, _) = listener.accept().await.unwrap();
-        (client, server)
-    })
-}
+mod common;
+use common::pair;
 
 #[test]
 fn peer_reset_is_reported_as_an_error() {
