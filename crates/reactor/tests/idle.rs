@@ -7,11 +7,9 @@
 
 #![cfg(target_os = "linux")]
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Duration;
 
 const CONNECTIONS: usize = 10_000;
@@ -23,36 +21,8 @@ const BATCH: usize = 500;
 /// How long the reactor thread is watched while every connection is idle.
 const IDLE_WINDOW: Duration = Duration::from_millis(300);
 
-/// Counts the bytes currently allocated on the heap.
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged; the
-// counter does not affect the allocation.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: forwarded under the caller's contract.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: forwarded under the caller's contract.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(
-            new_size as isize - layout.size() as isize,
-            Ordering::Relaxed,
-        );
-        // SAFETY: forwarded under the caller's contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static ALLOC: Counting = Counting;
+static ALLOC: testkit::CountingAlloc = testkit::CountingAlloc;
 
 fn raise_fd_limit(need: u64) {
     let mut rl = libc::rlimit {
@@ -145,8 +115,9 @@ fn closed(read: std::io::Result<usize>) {
     }
 }
 
+/// Live heap bytes, counted while a [`testkit::AllocWindow`] is open.
 fn live() -> isize {
-    LIVE.load(Ordering::SeqCst)
+    testkit::live_bytes() as isize
 }
 
 /// Ours: one executor task per connection, each waiting to read one byte.
@@ -156,6 +127,7 @@ fn ours_bytes_per_connection() -> (isize, u64) {
     let listener = reactor::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let mut tasks = Vec::with_capacity(CONNECTIONS);
     let mut child = spawn_clients(listener.local_addr().unwrap());
+    let _window = testkit::AllocWindow::open();
     let before = live();
     let (bytes, reactor_wakeups) = ex.block_on(async {
         for n in 1..=CONNECTIONS {
@@ -204,6 +176,7 @@ fn tokio_bytes_per_connection() -> isize {
     };
     let mut tasks = Vec::with_capacity(CONNECTIONS);
     let mut child = spawn_clients(listener.local_addr().unwrap());
+    let _window = testkit::AllocWindow::open();
     let before = live();
     let bytes = rt.block_on(async {
         for n in 1..=CONNECTIONS {
