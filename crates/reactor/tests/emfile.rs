@@ -18,6 +18,10 @@ const WAITING: usize = 8;
 const BACKOFF: Duration = Duration::from_millis(20);
 /// EMFILE errors to see before freeing fds: enough to show the loop keeps backing off.
 const EMFILES_BEFORE_FREEING: usize = 5;
+/// Fds the child fills and later frees, beyond the accepted streams: room for anything the
+/// runtime opens while accepting. (The limit is set from the highest open fd, so when the
+/// fds below it are all in use, these slots are the only ones freed.)
+const SPARE_FDS: usize = 8;
 
 #[test]
 fn accept_backs_off_on_emfile_and_resumes_when_fds_are_freed() {
@@ -75,14 +79,15 @@ fn emfile_child() {
     // Start the timer driver before the limit drops (it opens no fds, but make sure).
     block_on::block_on(timers::sleep(Duration::from_millis(1)));
 
-    // Lower the limit to just above the highest open fd, then fill every free slot below.
+    // Lower the limit to leave room for the waiting connections above the highest open fd,
+    // then fill every free slot below it.
     let mut rl = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
     // SAFETY: writes the current limits into `rl`, which we own.
     assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) }, 0);
-    rl.rlim_cur = (highest_fd() + 1) as libc::rlim_t;
+    rl.rlim_cur = (highest_fd() as usize + 1 + WAITING + SPARE_FDS) as libc::rlim_t;
     // SAFETY: `rl` is a valid `struct rlimit` (the soft limit lowered, the hard one kept);
     // it affects only this child process.
     assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &rl) }, 0);
@@ -94,6 +99,11 @@ fn emfile_child() {
             Err(e) => panic!("{e}"),
         }
     }
+    assert!(
+        fillers.len() >= WAITING + SPARE_FDS,
+        "only {} fds filled: freeing them would not make room for {WAITING} connections",
+        fillers.len()
+    );
 
     let result = block_on::block_on(timers::timeout(Duration::from_secs(30), async {
         let mut accepted = Vec::new();
