@@ -69,24 +69,20 @@ pub(crate) fn assert_not_in_own_task(shared: &Shared, what: &str) {
 }
 
 /// Pushes `runnable` onto the local queue of the runner loop on this thread, if that loop
-/// drives `shared`, and returns how many tasks that queue now holds. Gives the runnable back
-/// otherwise (another thread, another executor, or a full local queue).
+/// drives `shared`. Gives the runnable back otherwise (another thread, another executor, or a
+/// full local queue).
 #[inline]
-pub(crate) fn push_local(shared: &Shared, runnable: Runnable) -> Result<usize, Runnable> {
+pub(crate) fn push_local(shared: &Shared, runnable: Runnable) -> Result<(), Runnable> {
     let mut runnable = Some(runnable);
     let pushed = CURRENT.try_with(|c| match &*c.borrow() {
         Some(current) if std::ptr::eq(&*current.shared, shared) => {
             let r = runnable.take().expect("taken once");
-            current
-                .local
-                .push(r)
-                .map(|()| current.local.len())
-                .map_err(Some)
+            current.local.push(r).map_err(Some)
         }
         _ => Err(None),
     });
     match pushed {
-        Ok(Ok(len)) => Ok(len),
+        Ok(Ok(())) => Ok(()),
         Ok(Err(Some(r))) => Err(r),
         _ => Err(runnable.take().expect("not pushed")),
     }

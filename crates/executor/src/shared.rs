@@ -62,6 +62,9 @@ pub(crate) struct Shared {
     pub(crate) queue: Injector,
     /// The local queues of the runner loops that drive this executor right now.
     locals: RwLock<Vec<Arc<LocalQueue>>>,
+    /// `locals.len()`, written under `locals`' write lock: lets a lone runner skip the lock
+    /// when it looks for a queue to steal from (see [`Shared::steal`]).
+    runners: AtomicUsize,
     registry: Registry,
     alive: AtomicUsize,
     pub(crate) sleepers: Sleepers,
@@ -91,6 +94,7 @@ impl Shared {
             hooks,
             queue: Injector::new(),
             locals: RwLock::new(Vec::new()),
+            runners: AtomicUsize::new(0),
             registry: Registry::default(),
             alive: AtomicUsize::new(0),
             sleepers: Sleepers::default(),
@@ -112,7 +116,7 @@ impl Shared {
             // wakes a sleeping runner, which steals it if this one has not taken it back by
             // then. Only one woken runner is on its way at a time, so a burst of pushes costs
             // one wake-up (see `Sleepers`).
-            Ok(_) => self.sleepers.notify_one_local(),
+            Ok(()) => self.sleepers.notify_one_local(),
             Err(runnable) => self.push_global(runnable),
         }
     }
@@ -159,14 +163,20 @@ impl Shared {
     /// A new runner loop starts: gives it a local queue, visible to the others for stealing.
     pub(crate) fn add_runner(&self) -> Arc<LocalQueue> {
         let local = Arc::new(LocalQueue::new(LOCAL_CAPACITY));
-        self.locals.write().push(local.clone());
+        let mut locals = self.locals.write();
+        locals.push(local.clone());
+        self.runners.store(locals.len(), Ordering::Relaxed);
+        drop(locals);
         self.watch.driver_started();
         local
     }
 
     /// A runner loop ends: its local queue goes, and what is left in it moves to the injector.
     pub(crate) fn remove_runner(&self, local: &Arc<LocalQueue>) {
-        self.locals.write().retain(|l| !Arc::ptr_eq(l, local));
+        let mut locals = self.locals.write();
+        locals.retain(|l| !Arc::ptr_eq(l, local));
+        self.runners.store(locals.len(), Ordering::Relaxed);
+        drop(locals);
         while let Some(runnable) = local.pop() {
             self.push_global(runnable);
         }
@@ -175,7 +185,20 @@ impl Shared {
 
     /// Steals half of the first non-empty local queue of another runner, starting at
     /// `start`: returns one task and moves the rest to `me`.
+    ///
+    /// A runner alone (the caller is a runner, so `runners` counts it) has nobody to steal
+    /// from, and skips the lock. A stale count only skips one look: before it parks, a runner
+    /// takes the lock in [`Shared::has_work`], after which it reads the count written under
+    /// the last `add_runner`'s lock, and sees any other runner's queued tasks there.
+    #[inline]
     pub(crate) fn steal(&self, me: &LocalQueue, start: usize) -> Option<Runnable> {
+        if self.runners.load(Ordering::Relaxed) <= 1 {
+            return None;
+        }
+        self.steal_slow(me, start)
+    }
+
+    fn steal_slow(&self, me: &LocalQueue, start: usize) -> Option<Runnable> {
         let locals = self.locals.read();
         let n = locals.len();
         for i in 0..n {
@@ -269,7 +292,9 @@ impl Shared {
         }
         self.cancel_queued();
         // Every runner has left, moving its local tasks to the injector; this is a backstop.
-        for local in std::mem::take(&mut *self.locals.write()) {
+        let locals = std::mem::take(&mut *self.locals.write());
+        self.runners.store(0, Ordering::Relaxed);
+        for local in locals {
             while let Some(runnable) = local.pop() {
                 runnable.shutdown();
             }

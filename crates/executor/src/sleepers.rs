@@ -124,6 +124,11 @@ impl Sleepers {
     /// Wakes every sleeping runner: the last task finished, or the executor is shutting down.
     pub(crate) fn notify_all(&self) {
         fence(Ordering::SeqCst);
+        // Step (c) for every sleeper: a runner that registered before our fence is counted
+        // here; one that registers after it sees our change on its own re-check (3).
+        if self.count.load(Ordering::Relaxed) == 0 {
+            return;
+        }
         let mut list = self.list.lock();
         let woken = std::mem::take(&mut *list);
         self.count.store(0, Ordering::SeqCst);
