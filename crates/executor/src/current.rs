@@ -23,6 +23,11 @@ thread_local! {
     /// it polls something else (`block_on`'s own future) or no loop runs. Set by the loops
     /// themselves (`set_polling_tasks`), reset by every `Enter`, restored when it drops.
     static POLLING_TASKS_OF: Cell<*const Shared> = const { Cell::new(ptr::null()) };
+    /// The executor and local queue of `CURRENT`, as plain pointers, for
+    /// [`push_local`] on every wake: a copy of two words instead of a `RefCell` borrow. Set
+    /// and restored together with `CURRENT` by [`Enter`], null when `CURRENT` is `None`.
+    static LOCAL: Cell<(*const Shared, *const LocalQueue)> =
+        const { Cell::new((ptr::null(), ptr::null())) };
 }
 
 /// Makes `shared` the current executor, with `local` as this thread's run queue for it,
@@ -30,6 +35,7 @@ thread_local! {
 pub(crate) struct Enter {
     previous: Option<Current>,
     previous_polling: *const Shared,
+    previous_local: (*const Shared, *const LocalQueue),
 }
 
 impl Enter {
@@ -38,11 +44,14 @@ impl Enter {
             shared: shared.clone(),
             local: local.clone(),
         };
+        let pointers = (Arc::as_ptr(&current.shared), Arc::as_ptr(&current.local));
         let previous = CURRENT.with(|c| c.replace(Some(current)));
         let previous_polling = POLLING_TASKS_OF.with(|p| p.replace(ptr::null()));
+        let previous_local = LOCAL.with(|l| l.replace(pointers));
         Enter {
             previous,
             previous_polling,
+            previous_local,
         }
     }
 }
@@ -73,24 +82,24 @@ pub(crate) fn assert_not_in_own_task(shared: &Shared, what: &str) {
 /// full local queue).
 #[inline]
 pub(crate) fn push_local(shared: &Shared, runnable: Runnable) -> Result<(), Runnable> {
-    let mut runnable = Some(runnable);
-    let pushed = CURRENT.try_with(|c| match &*c.borrow() {
-        Some(current) if std::ptr::eq(&*current.shared, shared) => {
-            let r = runnable.take().expect("taken once");
-            current.local.push(r).map_err(Some)
-        }
-        _ => Err(None),
-    });
-    match pushed {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(Some(r))) => Err(r),
-        _ => Err(runnable.take().expect("not pushed")),
+    let (current, local) = LOCAL
+        .try_with(Cell::get)
+        .unwrap_or((ptr::null(), ptr::null()));
+    if !ptr::eq(current, shared) {
+        return Err(runnable);
     }
+    // SAFETY: `LOCAL` holds the local queue of the `Current` in `CURRENT` (both set and
+    // restored together by an `Enter` on this thread, and `current` is not null), and that
+    // `Current` owns an `Arc` of the queue until the `Enter` that put it there drops. No
+    // `Enter` can be made or dropped on this thread between the read above and this push.
+    let local = unsafe { &*local };
+    local.push(runnable)
 }
 
 impl Drop for Enter {
     fn drop(&mut self) {
         let previous = self.previous.take();
+        let _ = LOCAL.try_with(|l| l.set(self.previous_local));
         let _ = CURRENT.try_with(|c| c.replace(previous));
         let _ = POLLING_TASKS_OF.try_with(|p| p.set(self.previous_polling));
     }
