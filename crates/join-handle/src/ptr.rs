@@ -52,6 +52,13 @@ impl<T: ?Sized> TaskPtr<T> {
         ptr
     }
 
+    /// The cell's address: the same for every reference to one task, and unique among live
+    /// tasks.
+    #[inline]
+    pub(crate) fn addr(&self) -> usize {
+        self.ptr.cast::<()>().as_ptr().addr()
+    }
+
     /// The cell's state word.
     #[inline]
     pub(crate) fn state(&self) -> &State {
