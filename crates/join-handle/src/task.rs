@@ -530,3 +530,26 @@ where
 {
     Builder::new().spawn_local(future, scheduler)
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    struct Nothing;
+    impl Schedule for Nothing {
+        fn schedule(&self, _: Runnable) {}
+    }
+
+    #[test]
+    fn task_refs_are_equal_exactly_when_they_refer_to_one_task() {
+        let (a, _ha) = spawn(async {}, Nothing);
+        let (b, _hb) = spawn(async {}, Nothing);
+        let (a1, a2, b1) = (a.task_ref(), a.task_ref(), b.task_ref());
+        assert!(a1 == a2, "two references to one task");
+        assert!(a1 != b1, "two tasks");
+        let set: HashSet<TaskRef> = [a1.clone(), a2, b1.clone()].into_iter().collect();
+        assert_eq!(set.len(), 2, "equal references hash alike");
+        assert!(set.contains(&a.task_ref()) && set.contains(&b1));
+    }
+}
