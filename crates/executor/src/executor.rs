@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::thread;
@@ -174,7 +175,12 @@ impl fmt::Debug for Executor {
     }
 }
 
-/// Configures an [`Executor`] with owned worker threads.
+/// Configures an executor: an [`Executor`] (`Builder`, from [`Executor::builder`]) or a
+/// [`LocalExecutor`](crate::LocalExecutor) (`Builder<LocalExecutor>`, from
+/// [`LocalExecutor::builder`](crate::LocalExecutor::builder)).
+///
+/// The task hooks, the monitor's reports and [`task_timing`](Builder::task_timing) are the
+/// same for both; worker threads only exist for an `Executor`.
 ///
 /// ```
 /// let ex = executor::Executor::builder()
@@ -184,28 +190,75 @@ impl fmt::Debug for Executor {
 /// let name = ex.spawn(async { std::thread::current().name().map(String::from) });
 /// assert_eq!(block_on::block_on(name).as_deref(), Some("my-worker"));
 /// ```
-#[derive(Debug, Clone)]
-pub struct Builder {
+pub struct Builder<E = Executor> {
     worker_threads: usize,
     thread_name: String,
     /// Opt-in task callbacks, set in `hooks.rs`.
     pub(crate) hooks: Hooks,
     /// Opt-in monitor thread, set in `monitor.rs`.
     pub(crate) monitor: Monitor,
+    /// Opt-in per-task timing, set in `timing.rs`.
+    pub(crate) timing: bool,
+    /// What `build` makes (a function pointer: the builder is `Send + Sync` either way).
+    _builds: PhantomData<fn() -> E>,
 }
 
-impl Default for Builder {
+impl<E> Default for Builder<E> {
     fn default() -> Self {
         Builder {
             worker_threads: 0,
             thread_name: "executor-worker".to_string(),
             hooks: Hooks::default(),
             monitor: Monitor::default(),
+            timing: false,
+            _builds: PhantomData,
         }
     }
 }
 
-impl Builder {
+impl<E> Clone for Builder<E> {
+    fn clone(&self) -> Self {
+        Builder {
+            worker_threads: self.worker_threads,
+            thread_name: self.thread_name.clone(),
+            hooks: self.hooks.clone(),
+            monitor: self.monitor.clone(),
+            timing: self.timing,
+            _builds: PhantomData,
+        }
+    }
+}
+
+impl<E> fmt::Debug for Builder<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("builds", &std::any::type_name::<E>())
+            .field("worker_threads", &self.worker_threads)
+            .field("thread_name", &self.thread_name)
+            .field("hooks", &self.hooks)
+            .field("monitor", &self.monitor)
+            .field("timing", &self.timing)
+            .finish()
+    }
+}
+
+impl<E> Builder<E> {
+    /// The executor's shared state, with the hooks, the timing table and the monitor thread
+    /// this builder asks for: the part of `build` both kinds of executor share.
+    #[track_caller]
+    pub(crate) fn shared(self, owner: Option<thread::ThreadId>) -> Arc<Shared> {
+        let mut hooks = self.hooks;
+        hooks.index_at_spawn = self.monitor.is_on();
+        if self.timing {
+            hooks.timings = Some(Arc::default());
+        }
+        let shared = Shared::with_hooks(owner, hooks);
+        self.monitor.start(&shared);
+        shared
+    }
+}
+
+impl Builder<Executor> {
     /// How many owned threads run tasks in the background (default 0: only threads that call
     /// `run` or `block_on` run tasks).
     ///
@@ -241,18 +294,17 @@ impl Builder {
     /// ```
     #[track_caller]
     pub fn build(self) -> Executor {
-        let mut hooks = self.hooks;
-        hooks.index_at_spawn = self.monitor.is_on();
-        let shared = Shared::with_hooks(None, hooks);
-        if self.worker_threads > 0 {
+        let worker_threads = self.worker_threads;
+        let thread_name = self.thread_name.clone();
+        let shared = self.shared(None);
+        if worker_threads > 0 {
             shared.watch.set_has_workers();
         }
-        self.monitor.start(&shared);
-        let workers = (0..self.worker_threads)
+        let workers = (0..worker_threads)
             .map(|_| {
                 let shared = shared.clone();
                 thread::Builder::new()
-                    .name(self.thread_name.clone())
+                    .name(thread_name.clone())
                     .spawn(move || runner::work(shared))
                     .expect("failed to start an executor worker thread")
             })

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use join_handle::{Outcome, TaskId, TaskSnapshot};
 
 use crate::Builder;
+use crate::timing::Timings;
 
 /// A callback on a new task.
 type OnSpawn = Arc<dyn Fn(&TaskSnapshot) + Send + Sync>;
@@ -28,13 +29,18 @@ pub(crate) struct Hooks {
     /// Every task enters the registry at spawn, not only when it first waits (the monitor
     /// thread is on and must see tasks stuck in their first poll).
     pub(crate) index_at_spawn: bool,
+    /// The clocks of the tasks, when timing is on (made by `build`, one table per executor).
+    pub(crate) timings: Option<Arc<Timings>>,
 }
 
 impl Hooks {
     #[inline]
     pub(crate) fn spawned(&self, task: impl FnOnce() -> TaskSnapshot) {
         if let Some(f) = &self.on_spawn {
-            let snapshot = task();
+            let mut snapshot = task();
+            if let Some(timings) = &self.timings {
+                snapshot = timings.attach(snapshot);
+            }
             let _ = catch_unwind(AssertUnwindSafe(|| f(&snapshot)));
         }
     }
@@ -54,11 +60,12 @@ impl fmt::Debug for Hooks {
             .field("on_spawn", &self.on_spawn.is_some())
             .field("on_terminate", &self.on_terminate.is_some())
             .field("index_at_spawn", &self.index_at_spawn)
+            .field("timings", &self.timings.is_some())
             .finish()
     }
 }
 
-impl Builder {
+impl<E> Builder<E> {
     /// Calls `f` with a snapshot of every task spawned on the executor, right after it is
     /// queued (its state is `Scheduled`, its poll count 0).
     ///
@@ -73,7 +80,7 @@ impl Builder {
     /// ex.block_on(ex.task().name("a").spawn(async {}));
     /// assert_eq!(*names.lock().unwrap(), [Some("a".to_string())]);
     /// ```
-    pub fn on_task_spawn(mut self, f: impl Fn(&TaskSnapshot) + Send + Sync + 'static) -> Builder {
+    pub fn on_task_spawn(mut self, f: impl Fn(&TaskSnapshot) + Send + Sync + 'static) -> Self {
         self.hooks.on_spawn = Some(Arc::new(f));
         self
     }
@@ -99,7 +106,7 @@ impl Builder {
     pub fn on_task_terminate(
         mut self,
         f: impl Fn(TaskId, Outcome) + Send + Sync + 'static,
-    ) -> Builder {
+    ) -> Self {
         self.hooks.on_terminate = Some(Arc::new(f));
         self
     }

@@ -14,6 +14,7 @@ use std::fmt;
 use std::future::Future;
 use std::panic::Location;
 use std::sync::Arc;
+use std::time::Duration;
 
 use join_handle::{JoinHandle, TaskId, TaskSnapshot, TaskState};
 
@@ -204,7 +205,8 @@ impl LocalExecutor {
 
 /// A snapshot of an executor's tasks, in id order: [`Executor::dump`].
 ///
-/// `Display` prints a table (one task per line: id, state, polls, lost, name, spawn
+/// `Display` prints a table (one task per line: id, state, polls, lost, then time in poll
+/// and time queued if the executor measures them ([`Builder::task_timing`](crate::Builder::task_timing)), name, spawn
 /// location); `Debug` prints the structure.
 ///
 /// ```
@@ -240,16 +242,22 @@ impl Dump {
 impl fmt::Display for Dump {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let lost = self.tasks.iter().filter(|t| t.is_lost()).count();
+        // Timing columns only from an executor that measures time.
+        let timed = self.tasks.iter().any(|t| t.time_in_poll().is_some());
         writeln!(
             f,
             "{} waiting task(s), {lost} lost (idle, and no waker left anywhere)",
             self.tasks.len()
         )?;
-        writeln!(
+        write!(
             f,
-            "{:>8}  {:<9}  {:>10}  {:<4}  {:<16}  spawned at",
-            "id", "state", "polls", "lost", "name"
+            "{:>8}  {:<9}  {:>10}  {:<4}  ",
+            "id", "state", "polls", "lost"
         )?;
+        if timed {
+            write!(f, "{:>10}  {:>10}  ", "in poll", "queued")?;
+        }
+        writeln!(f, "{:<16}  spawned at", "name")?;
         for t in &self.tasks {
             let state = match t.state() {
                 TaskState::Scheduled => "scheduled",
@@ -258,17 +266,37 @@ impl fmt::Display for Dump {
                 TaskState::Finished => "finished",
                 _ => "?",
             };
-            writeln!(
+            write!(
                 f,
-                "{:>8}  {:<9}  {:>10}  {:<4}  {:<16}  {}",
+                "{:>8}  {:<9}  {:>10}  {:<4}  ",
                 t.id(),
                 state,
                 t.polls(),
                 if t.is_lost() { "LOST" } else { "" },
-                t.name().unwrap_or("-"),
-                t.spawned_at()
             )?;
+            if timed {
+                write!(
+                    f,
+                    "{:>10}  {:>10}  ",
+                    Short(t.time_in_poll()),
+                    Short(t.time_queued())
+                )?;
+            }
+            writeln!(f, "{:<16}  {}", t.name().unwrap_or("-"), t.spawned_at())?;
         }
         Ok(())
+    }
+}
+
+/// A duration in a table cell: one decimal and a unit (`-` if not measured).
+struct Short(Option<Duration>);
+
+impl fmt::Display for Short {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            // `Duration`'s `Debug` picks the unit (ns, µs, ms, s); padding needs a string.
+            Some(d) => f.pad(&format!("{d:.1?}")),
+            None => f.pad("-"),
+        }
     }
 }

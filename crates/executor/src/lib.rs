@@ -99,8 +99,10 @@
 //! * [`Executor::dump`] lists the waiting tasks with their state, poll count, and whether they
 //!   are lost (idle with no waker left: they can never run again). It never polls a task and
 //!   never waits for a runner.
-//! * Opt-in on the [`Builder`]: a long-poll watchdog, lost-task and busy-task reports (one
-//!   monitor thread reading the same snapshots), and callbacks on spawn and termination.
+//! * Opt-in on the [`Builder`] (of an [`Executor`] or a [`LocalExecutor`]): a long-poll
+//!   watchdog, lost-task and busy-task reports (one monitor thread reading the same
+//!   snapshots), callbacks on spawn and termination, and per-task time in poll and time
+//!   queued ([`Builder::task_timing`], which costs nothing when off).
 //! * [`task_local!`] values follow a future across polls and threads, and no further.
 //!
 //! # Where it sits
@@ -130,6 +132,7 @@ mod sync;
 mod task_local;
 #[cfg(test)]
 mod test_support;
+mod timing;
 mod undriven;
 mod yield_now;
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use join_handle::JoinHandle;
 
+use crate::Builder;
 use crate::runner;
 use crate::shared::Shared;
 
@@ -49,6 +50,26 @@ impl LocalExecutor {
             shared: Shared::new(Some(std::thread::current().id())),
             _not_send: PhantomData,
         }
+    }
+
+    /// Starts building a local executor with task hooks, reports or timing: the same options
+    /// as [`Executor::builder`](crate::Executor::builder)'s, except worker threads.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// let spawned = Arc::new(Mutex::new(Vec::new()));
+    /// let seen = spawned.clone();
+    /// let ex = executor::LocalExecutor::builder()
+    ///     .on_task_spawn(move |task| seen.lock().unwrap().push(task.id()))
+    ///     .build();
+    /// let handle = ex.spawn(async { std::rc::Rc::new(1) });
+    /// let id = handle.id();
+    /// assert_eq!(*ex.block_on(handle), 1);
+    /// assert_eq!(*spawned.lock().unwrap(), [id]);
+    /// ```
+    pub fn builder() -> Builder<LocalExecutor> {
+        Builder::default()
     }
 
     /// Spawns a task, which need not be `Send`, and returns its [`JoinHandle`].
@@ -95,6 +116,27 @@ impl LocalExecutor {
     /// ```
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         runner::block_on(&self.shared, future)
+    }
+}
+
+impl Builder<LocalExecutor> {
+    /// Builds the local executor, owned by the current thread, and starts the monitor thread
+    /// if a report asks for one.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the operating system refuses to start the monitor thread.
+    ///
+    /// ```
+    /// let ex = executor::LocalExecutor::builder().build(); // like LocalExecutor::new()
+    /// assert_eq!(ex.block_on(async { 2 }), 2);
+    /// ```
+    #[track_caller]
+    pub fn build(self) -> LocalExecutor {
+        LocalExecutor {
+            shared: self.shared(Some(std::thread::current().id())),
+            _not_send: PhantomData,
+        }
     }
 }
 

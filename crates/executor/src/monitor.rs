@@ -145,7 +145,7 @@ impl fmt::Debug for Monitor {
     }
 }
 
-impl Builder {
+impl<E> Builder<E> {
     /// Reports a poll that runs longer than `threshold` (a blocking call inside async code,
     /// or a long computation), once, while it still runs: `f` gets the task's snapshot (id,
     /// name, spawn location) and a lower bound of how long the poll has run so far. Reports
@@ -175,7 +175,7 @@ impl Builder {
         mut self,
         threshold: Duration,
         f: impl Fn(&TaskSnapshot, Duration) + Send + Sync + 'static,
-    ) -> Builder {
+    ) -> Self {
         self.monitor.long_poll = Some((threshold, Arc::new(f)));
         self
     }
@@ -195,7 +195,7 @@ impl Builder {
     /// let forgotten = ex.spawn(std::future::pending::<()>());
     /// assert_eq!(rx.recv().unwrap(), forgotten.id());
     /// ```
-    pub fn on_lost_task(mut self, f: impl Fn(&TaskSnapshot) + Send + Sync + 'static) -> Builder {
+    pub fn on_lost_task(mut self, f: impl Fn(&TaskSnapshot) + Send + Sync + 'static) -> Self {
         self.monitor.lost = Some(Arc::new(f));
         self
     }
@@ -228,7 +228,7 @@ impl Builder {
         mut self,
         polls: u16,
         f: impl Fn(&TaskSnapshot) + Send + Sync + 'static,
-    ) -> Builder {
+    ) -> Self {
         self.monitor.busy = Some((u64::from(polls), Arc::new(f)));
         self
     }

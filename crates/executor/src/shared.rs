@@ -227,7 +227,11 @@ impl Shared {
 
     /// A snapshot of every task that has waited at least once and is not finished.
     pub(crate) fn snapshots(&self) -> Vec<join_handle::TaskSnapshot> {
-        self.registry.snapshots()
+        let tasks = self.registry.snapshots();
+        match &self.hooks.timings {
+            None => tasks,
+            Some(timings) => timings.attach_all(tasks),
+        }
     }
 
     /// Whether no spawned task is alive.
@@ -235,7 +239,10 @@ impl Shared {
         self.alive.load(Ordering::SeqCst) == 0
     }
 
-    /// Spawns a `Send` task with `options` (its name and spawn location).
+    /// Spawns a `Send` task with `options` (its name and spawn location). Always inlined:
+    /// the timing branch must not push the untimed spawn out of line (it did: +2.5 % of
+    /// instructions per spawn in `cell_cost`).
+    #[inline(always)]
     pub(crate) fn spawn<F>(
         self: &Arc<Self>,
         future: F,
@@ -245,7 +252,10 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (runnable, handle) = options.spawn(future, Scheduler(self.clone()));
+        let (runnable, handle) = match &self.hooks.timings {
+            None => options.spawn(future, Scheduler(self.clone())),
+            Some(timings) => timings.spawn(future, self, |f, s| options.spawn(f, s)),
+        };
         self.admit(runnable);
         handle
     }
@@ -261,7 +271,10 @@ impl Shared {
         F::Output: 'static,
     {
         debug_assert_eq!(self.owner, Some(std::thread::current().id()));
-        let (runnable, handle) = options.spawn_local(future, Scheduler(self.clone()));
+        let (runnable, handle) = match &self.hooks.timings {
+            None => options.spawn_local(future, Scheduler(self.clone())),
+            Some(timings) => timings.spawn(future, self, |f, s| options.spawn_local(f, s)),
+        };
         self.admit(runnable);
         handle
     }
@@ -309,6 +322,13 @@ impl Shared {
 /// The handle each task keeps to its executor.
 #[derive(Debug)]
 pub(crate) struct Scheduler(Arc<Shared>);
+
+impl Scheduler {
+    /// The handle a new task of `shared` keeps.
+    pub(crate) fn new(shared: Arc<Shared>) -> Scheduler {
+        Scheduler(shared)
+    }
+}
 
 impl Schedule for Scheduler {
     #[inline]

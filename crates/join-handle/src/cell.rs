@@ -595,6 +595,7 @@ where
             polls: s.polls(),
             self_wake_streak: s.self_wake_streak(),
             lost: state == TaskState::Idle && s.refs() <= own,
+            times: None,
         }
     }
 }

@@ -19,6 +19,7 @@
 
 use std::fmt;
 use std::panic::Location;
+use std::time::Duration;
 
 use crate::TaskId;
 
@@ -86,6 +87,15 @@ pub struct TaskSnapshot {
     pub(crate) polls: u64,
     pub(crate) self_wake_streak: u64,
     pub(crate) lost: bool,
+    /// Time in poll and time queued, if the executor measures them.
+    pub(crate) times: Option<TaskTimes>,
+}
+
+/// Time a task spent being polled and waiting in a run queue, as measured by its executor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TaskTimes {
+    in_poll: Duration,
+    queued: Duration,
 }
 
 impl TaskSnapshot {
@@ -205,6 +215,61 @@ impl TaskSnapshot {
     pub fn is_lost(&self) -> bool {
         self.lost
     }
+
+    /// Total time the task has spent being polled (its current poll included, up to the
+    /// moment of the snapshot), or `None` if its executor does not measure time (the default:
+    /// see the executor's `task_timing` option).
+    ///
+    /// ```
+    /// # use join_handle::{Runnable, Schedule};
+    /// # struct Nothing;
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
+    /// use std::time::Duration;
+    /// let (runnable, _h) = join_handle::spawn(async {}, Nothing);
+    /// let snap = runnable.task_ref().snapshot();
+    /// assert_eq!(snap.time_in_poll(), None, "this crate measures no time itself");
+    /// let snap = snap.with_times(Duration::from_millis(3), Duration::from_millis(1));
+    /// assert_eq!(snap.time_in_poll(), Some(Duration::from_millis(3)));
+    /// ```
+    pub fn time_in_poll(&self) -> Option<Duration> {
+        self.times.map(|t| t.in_poll)
+    }
+
+    /// Total time the task has spent scheduled but waiting for a runner (in a run queue,
+    /// its current wait included), or `None` if its executor does not measure time.
+    ///
+    /// ```
+    /// # use join_handle::{Runnable, Schedule};
+    /// # struct Nothing;
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
+    /// use std::time::Duration;
+    /// let (runnable, _h) = join_handle::spawn(async {}, Nothing);
+    /// let snap = runnable.task_ref().snapshot().with_times(Duration::ZERO, Duration::from_micros(7));
+    /// assert_eq!(snap.time_queued(), Some(Duration::from_micros(7)));
+    /// ```
+    pub fn time_queued(&self) -> Option<Duration> {
+        self.times.map(|t| t.queued)
+    }
+
+    /// The snapshot with the times an executor measured for the task attached: what
+    /// [`time_in_poll`](TaskSnapshot::time_in_poll) and
+    /// [`time_queued`](TaskSnapshot::time_queued) return. The task cell keeps no clock (it
+    /// would cost every task clock reads), so an executor that measures time adds them here.
+    ///
+    /// ```
+    /// # use join_handle::{Runnable, Schedule};
+    /// # struct Nothing;
+    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
+    /// use std::time::Duration;
+    /// let (runnable, _h) = join_handle::spawn(async {}, Nothing);
+    /// let snap = runnable.task_ref().snapshot().with_times(Duration::from_secs(1), Duration::ZERO);
+    /// assert_eq!((snap.time_in_poll(), snap.time_queued()), (Some(Duration::from_secs(1)), Some(Duration::ZERO)));
+    /// ```
+    #[must_use]
+    pub fn with_times(mut self, in_poll: Duration, queued: Duration) -> TaskSnapshot {
+        self.times = Some(TaskTimes { in_poll, queued });
+        self
+    }
 }
 
 impl fmt::Debug for TaskSnapshot {
@@ -217,6 +282,8 @@ impl fmt::Debug for TaskSnapshot {
             .field("polls", &self.polls)
             .field("self_wake_streak", &self.self_wake_streak)
             .field("lost", &self.lost)
+            .field("time_in_poll", &self.time_in_poll())
+            .field("time_queued", &self.time_queued())
             .finish()
     }
 }

@@ -60,3 +60,55 @@ impl Future for CountPolls {
         Poll::Pending
     }
 }
+
+/// What a test needs of either kind of executor, so that one test body checks both an
+/// `Executor` and a `LocalExecutor` built by their shared `Builder`.
+pub trait AnyExecutor: Sized {
+    /// The builder the test starts from.
+    fn builder() -> executor::Builder<Self>;
+    fn build(builder: executor::Builder<Self>) -> Self;
+    fn spawn<F>(&self, name: Option<&str>, future: F) -> executor::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
+    fn block_on<F: Future>(&self, future: F) -> F::Output;
+    fn dump(&self) -> executor::Dump;
+}
+
+/// Implements [`AnyExecutor`] for `$ty`, starting from `$builder`.
+macro_rules! any_executor {
+    ($ty:ty, $builder:expr) => {
+        impl AnyExecutor for $ty {
+            fn builder() -> executor::Builder<Self> {
+                $builder
+            }
+            fn build(builder: executor::Builder<Self>) -> Self {
+                builder.build()
+            }
+            #[track_caller]
+            fn spawn<F>(&self, name: Option<&str>, future: F) -> executor::JoinHandle<F::Output>
+            where
+                F: Future + Send + 'static,
+                F::Output: Send + 'static,
+            {
+                match name {
+                    Some(name) => self.task().name(name).spawn(future),
+                    None => <$ty>::spawn(self, future),
+                }
+            }
+            fn block_on<F: Future>(&self, future: F) -> F::Output {
+                <$ty>::block_on(self, future)
+            }
+            fn dump(&self) -> executor::Dump {
+                <$ty>::dump(self)
+            }
+        }
+    };
+}
+
+// With a worker thread, so tasks run off the test's thread too.
+any_executor!(
+    executor::Executor,
+    executor::Executor::builder().worker_threads(1)
+);
+any_executor!(executor::LocalExecutor, executor::LocalExecutor::builder());
