@@ -385,3 +385,47 @@ fn a_task_waiting_on_a_timer_is_not_lost() {
     assert!(!t.is_lost(), "the timer holds its waker");
     sleeper.abort();
 }
+
+/// A simulator that keeps every runnable spawned into it.
+#[derive(Default)]
+struct Keep(Mutex<Vec<join_handle::Runnable>>);
+
+impl join_handle::Schedule for Keep {
+    fn schedule(&self, runnable: join_handle::Runnable) {
+        self.0.lock().unwrap().push(runnable);
+    }
+}
+
+struct KeepAll(Arc<Keep>);
+
+impl executor::sim::Simulator for KeepAll {
+    fn task(&self) -> Arc<dyn join_handle::Schedule> {
+        self.0.clone()
+    }
+}
+
+#[test]
+fn the_simulator_spawn_paths_record_the_callers_file_and_line() {
+    let kept = Arc::new(Keep::default());
+    let entered = executor::sim::enter(std::rc::Rc::new(KeepAll(kept.clone())));
+    let a = spawn(async {});
+    let line_a = line!() - 1;
+    let b = spawn_local(async {});
+    let line_b = line!() - 1;
+    drop(entered);
+    let runnables = std::mem::take(&mut *kept.0.lock().unwrap());
+    let spawned: Vec<_> = runnables
+        .iter()
+        .map(|r| {
+            let t = r.task_ref().snapshot();
+            (t.id(), t.spawned_at().file(), t.spawned_at().line())
+        })
+        .collect();
+    assert_eq!(
+        spawned,
+        [(a.id(), file!(), line_a), (b.id(), file!(), line_b)]
+    );
+    for r in runnables {
+        r.run();
+    }
+}
