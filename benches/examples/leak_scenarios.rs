@@ -7,10 +7,12 @@
 //!
 //! Scenarios: spawn and complete (on the calling thread and on worker threads), detach
 //! (handle dropped first), abort (idle, running, queued), panics, timers dropped before they
-//! fire, an executor dropped with pending tasks (whose wakers and handles outlive it), and a
-//! `LocalExecutor` dropped the same way.
+//! fire, an executor dropped with pending tasks (whose wakers and handles outlive it), a
+//! `LocalExecutor` dropped the same way, and both built with every introspection option on
+//! (task timing, hooks, the monitor thread's reports), dumped, and dropped with tasks alive.
 
 use std::future::{pending, poll_fn};
+use std::hint::black_box;
 use std::panic;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -227,6 +229,58 @@ fn local_executor_dropped_with_pending_tasks() {
     println!("local executor dropped with {N} pending !Send tasks");
 }
 
+/// Every introspection option on, on both kinds of executor: tasks that complete, panic, are
+/// aborted, or stay pending (lost, or waiting with their waker held outside) until the executor
+/// drops. The timing table, the clocks and the hooks must all be freed with it.
+fn introspection_options_on() {
+    fn with_options<E>(builder: executor::Builder<E>) -> executor::Builder<E> {
+        builder
+            .task_timing(true)
+            .on_task_spawn(|task| {
+                black_box(task.time_in_poll());
+            })
+            .on_task_terminate(|id, outcome| {
+                black_box((id, outcome));
+            })
+            .on_lost_task(|task| {
+                black_box(task.id());
+            })
+            .long_poll_watchdog(Duration::from_millis(50), |task, _| {
+                black_box(task.id());
+            })
+    }
+    let wakers: Arc<Mutex<Vec<Waker>>> = Arc::default();
+    let waiting = |wakers: Arc<Mutex<Vec<Waker>>>| {
+        poll_fn(move |cx| {
+            wakers.lock().unwrap().push(cx.waker().clone());
+            Poll::<()>::Pending
+        })
+    };
+    let ex = with_options(Executor::builder()).build();
+    let local = with_options(LocalExecutor::builder()).build();
+    let mut handles = Vec::new();
+    for i in 0..N / 10 {
+        handles.push(ex.spawn(async { yield_now().await }));
+        handles.push(local.spawn(async { yield_now().await }));
+        handles.push(ex.spawn(pending::<()>()));
+        handles.push(local.spawn(waiting(wakers.clone())));
+        if i.is_multiple_of(2) {
+            handles.push(ex.spawn(async { panic!("a panicking timed task") }));
+        }
+    }
+    ex.block_on(yield_now());
+    local.block_on(yield_now());
+    let listed = ex.dump().tasks().count() + local.dump().tasks().count();
+    assert!(listed >= N / 10, "{listed}");
+    handles.pop().expect("spawned").abort();
+    drop((ex, local));
+    for handle in handles {
+        let _ = block_on(handle.try_join());
+    }
+    drop(wakers.lock().unwrap().drain(..));
+    println!("introspection options on: executors dropped with timed, reported tasks alive");
+}
+
 fn main() {
     spawn_and_complete();
     detached();
@@ -235,5 +289,9 @@ fn main() {
     timers_dropped_early();
     executor_dropped_with_pending_tasks();
     local_executor_dropped_with_pending_tasks();
+    let panic_hook = panic::take_hook();
+    panic::set_hook(Box::new(|_| {})); // the timed tasks' panics are expected
+    introspection_options_on();
+    panic::set_hook(panic_hook);
     println!("leak scenarios: all done");
 }
