@@ -87,13 +87,7 @@ impl Timings {
     /// `snapshot` with the task's times attached, if it has a clock here.
     pub(crate) fn attach(&self, snapshot: TaskSnapshot) -> TaskSnapshot {
         let clock = self.clocks.lock().get(&snapshot.id()).cloned();
-        match clock {
-            Some(clock) => {
-                let (in_poll, queued) = clock.read();
-                snapshot.with_times(in_poll, queued)
-            }
-            None => snapshot,
-        }
+        with_clock(snapshot, clock.as_deref())
     }
 
     /// [`attach`](Timings::attach) for many snapshots, under one lock.
@@ -101,14 +95,22 @@ impl Timings {
         let clocks = self.clocks.lock();
         snapshots
             .into_iter()
-            .map(|s| match clocks.get(&s.id()) {
-                Some(clock) => {
-                    let (in_poll, queued) = clock.read();
-                    s.with_times(in_poll, queued)
-                }
-                None => s,
+            .map(|s| {
+                let clock = clocks.get(&s.id()).map(|c| &**c);
+                with_clock(s, clock)
             })
             .collect()
+    }
+}
+
+/// `snapshot` with the times `clock` has measured so far, if there is one.
+fn with_clock(snapshot: TaskSnapshot, clock: Option<&Clock>) -> TaskSnapshot {
+    match clock {
+        Some(clock) => {
+            let (in_poll, queued) = clock.read();
+            snapshot.with_times(in_poll, queued)
+        }
+        None => snapshot,
     }
 }
 
