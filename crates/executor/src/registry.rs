@@ -1,11 +1,11 @@
 //! [`Registry`]: the executor's idle tasks, so that dropping the executor can cancel them.
 //!
-//! A hash set of [`TaskRef`]s, keyed by task id, under one short lock. A task enters when a
+//! A hash set of [`TaskRef`]s, keyed by the task's address, under one short lock. A task enters when a
 //! poll first returns `Pending` (`TaskEvent::FirstPending`) and leaves when it completes
 //! (`TaskEvent::Completed { pended: true }`); tasks that finish in their first poll never
 //! touch the lock. The executor keeps this index itself: the task cell stores nothing of it.
-//! Task ids are unique and well spread, so the hasher only mixes the id's bits (one multiply)
-//! instead of running SipHash.
+//! A `TaskRef` hashes and compares by address, so inserting, removing and rehashing as the set
+//! grows never reads a task, and the hasher is one multiply and a fold instead of SipHash.
 
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -13,28 +13,34 @@ use std::hash::{BuildHasherDefault, Hasher};
 use join_handle::TaskRef;
 use parking_lot::Mutex;
 
-/// Hashes a task id (the only thing a `TaskRef` hashes) with one multiply by a large odd
-/// constant (2^64 / golden ratio), which spreads consecutive ids over the table.
-#[derive(Debug, Default)]
-struct IdHasher(u64);
+/// The multiplier: 2^64 / golden ratio, odd, so the multiply spreads nearby addresses apart.
+const SPREAD: u64 = 0x9E37_79B9_7F4A_7C15;
 
-impl Hasher for IdHasher {
+/// Hashes a task's address (all a `TaskRef` hashes) with one multiply, then folds the high
+/// half into the low one: the table indexes by the low bits, and an address's own low bits
+/// are zero (alignment), so without the fold they would all land in every 16th bucket.
+#[derive(Debug, Default)]
+struct AddrHasher(u64);
+
+impl Hasher for AddrHasher {
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(SPREAD);
         }
     }
-    fn write_u64(&mut self, id: u64) {
-        self.0 = id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    #[inline]
+    fn write_usize(&mut self, addr: usize) {
+        self.0 = (addr as u64).wrapping_mul(SPREAD);
     }
+    #[inline]
     fn finish(&self) -> u64 {
-        self.0
+        self.0 ^ (self.0 >> 32)
     }
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct Registry {
-    tasks: Mutex<HashSet<TaskRef, BuildHasherDefault<IdHasher>>>,
+    tasks: Mutex<HashSet<TaskRef, BuildHasherDefault<AddrHasher>>>,
 }
 
 impl Registry {

@@ -229,7 +229,8 @@ fn refuse_foreign_run(task: TaskPtr<dyn RawTask>) -> ! {
 /// A counted reference to a task, kept by an executor (see [`Schedule::task_event`]) so that
 /// it can list its tasks and cancel every idle one when it is dropped.
 ///
-/// Two `TaskRef`s are equal when they refer to the same task; they hash by [`TaskId`].
+/// Two `TaskRef`s are equal when they refer to the same task; they hash by the task's address
+/// (one `usize`, read without touching the task), which stays the same while the task lives.
 ///
 /// ```
 /// # use join_handle::{Runnable, Schedule};
@@ -335,8 +336,11 @@ impl PartialEq for TaskRef {
 impl Eq for TaskRef {}
 
 impl std::hash::Hash for TaskRef {
+    /// Consistent with `Eq` (which compares addresses too), and cheap for a hash table that
+    /// grows: rehashing reads no task.
+    #[inline]
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.task.id().hash(state);
+        state.write_usize(self.task.addr());
     }
 }
 
