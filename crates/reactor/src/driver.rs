@@ -30,9 +30,12 @@
 //!      the poller itself, with no timeout, until a runner asks for it back.
 //!    * **Handing back.** A runner whose [`try_wait`](IdleDriver::try_wait) finds the poller
 //!      held by the fallback (`fallback_holds`, set before it locks and cleared after it
-//!      unlocks) counts a turn (so the fallback will stand aside), wakes the poller, takes the
-//!      lock when the fallback lets go and makes a non-blocking turn; its next wait is then its
-//!      own. A runner that finds another runner in the poller parks on its own parker.
+//!      unlocks) says so (`handing_back`) and counts a turn, wakes the poller, takes the lock
+//!      when the fallback lets go and makes a non-blocking turn; its next wait is then its
+//!      own. While `handing_back` is non-zero, whoever takes the lock (the fallback again, or
+//!      another runner that got there first) does not block in the poller: the waiting
+//!      runner's wake may have been spent on the wait it ended, so nothing would end a new
+//!      one. A runner that finds another runner in the poller parks on its own parker.
 //!
 //!    A runner's last look at its own token is made with the lock held (`may_wait`), so a
 //!    wake meant for it that ended the previous holder's wait is not lost.
@@ -101,6 +104,8 @@ pub(crate) struct Reactor {
     runner_turns: AtomicUsize,
     /// A runner is blocked in the poller.
     runner_waiting: AtomicBool,
+    /// Runners waiting for the poller lock to take the poller back from the fallback.
+    handing_back: AtomicUsize,
     /// The fallback holds (or is about to take, or has just let go of) the poller.
     fallback_holds: AtomicBool,
     /// The fallback sleeps until the waiting runner comes out.
@@ -174,6 +179,7 @@ impl Reactor {
                     runners: AtomicUsize::new(0),
                     runner_turns: AtomicUsize::new(0),
                     runner_waiting: AtomicBool::new(false),
+                    handing_back: AtomicUsize::new(0),
                     fallback_holds: AtomicBool::new(false),
                     fallback_asleep: AtomicBool::new(false),
                     fallback: OnceLock::new(),
@@ -319,7 +325,12 @@ impl Reactor {
             self.fallback_holds.store(true, Ordering::SeqCst);
             {
                 let poller = self.poller.lock();
-                if alone || self.runner_turns.load(Ordering::SeqCst) == seen {
+                // Looked at again with the lock held: a runner that entered meanwhile may
+                // have asked for the poller back (counted a turn, woken the last holder) and
+                // wait for this lock; its wake is spent, so we must not wait in its place.
+                let alone = self.runners.load(Ordering::SeqCst) == 0;
+                let asked_back = self.handing_back.load(Ordering::SeqCst) != 0;
+                if !asked_back && (alone || self.runner_turns.load(Ordering::SeqCst) == seen) {
                     self.turn(poller, None, Turner::Fallback);
                     took_over = true;
                 }
@@ -332,7 +343,10 @@ impl Reactor {
 impl IdleDriver for Reactor {
     fn try_wait(&self, timeout: Option<Duration>, may_wait: &dyn Fn() -> bool) -> bool {
         if let Some(poller) = self.poller.try_lock() {
-            let timeout = if may_wait() {
+            // Not if a runner waits for this lock to take the poller back from the fallback:
+            // its wake may have been spent on the fallback's wait, and it would wait for ours.
+            let asked_back = self.handing_back.load(Ordering::SeqCst) != 0;
+            let timeout = if !asked_back && may_wait() {
                 timeout
             } else {
                 Some(Duration::ZERO)
@@ -344,11 +358,13 @@ impl IdleDriver for Reactor {
             // Another runner waits in the poller, or has just come out of it to run tasks.
             return false;
         }
-        // Invariant 4, handing back: count a turn first, so the fallback stands aside once
-        // it sees the count move, then end its wait.
+        // Invariant 4, handing back: say so first (the fallback stands aside, and does not
+        // take the lock back before we have had it), then end its wait.
+        self.handing_back.fetch_add(1, Ordering::SeqCst);
         self.runner_turns.fetch_add(1, Ordering::SeqCst);
         self.wake();
         let poller = self.poller.lock();
+        self.handing_back.fetch_sub(1, Ordering::SeqCst);
         self.turn(poller, Some(Duration::ZERO), Turner::Runner);
         true
     }
