@@ -302,7 +302,7 @@ fn syscalls_per_round_trip() {
     }
     let mut row = Vec::new();
     for id in IMPLS {
-        let calls = |trips: u64| -> Option<u64> {
+        let calls = |trips: u64| -> Option<(u64, u64)> {
             let server = Server::start(id, "echo-one", true);
             client::round_trips(server.addr, trips);
             server.wait_counted()
@@ -350,9 +350,9 @@ impl Server {
                     "-x,",
                     "-o",
                 ])
-                    .arg(out)
-                    .arg("--")
-                    .arg(&exe);
+                .arg(out)
+                .arg("--")
+                .arg(&exe);
                 c
             }
             None => Command::new(&exe),

@@ -72,7 +72,12 @@ impl RunnerParker {
         };
         let waited = driver.try_wait(None, &may_wait);
         target.in_driver.store(false, Ordering::Relaxed);
-        if !waited {
+        if waited {
+            // A token set meanwhile (most often by the wakers our own turn ran) has done its
+            // job: the caller looks at everything again now. Left in place, it would only
+            // cut our next wait short, at the cost of a non-blocking turn.
+            self.parker.park_timeout(Duration::ZERO);
+        } else {
             // Another thread waits in the driver: park as usual (an unpark always sets the
             // token, so one that came meanwhile ends this park at once).
             self.parker.park();
