@@ -15,10 +15,10 @@
 //!   configuration with the header-read timeout off, so no timer is involved.
 //! * Heap bytes per idle hyper connection: [`IDLE_CONNECTIONS`] keep-alive connections that
 //!   each made one request, counted by this binary's allocator inside the server process.
-//! * Syscalls per echo round trip: the echo server of each implementation under
-//!   `perf stat -e raw_syscalls:sys_enter` (every thread), fed [`TRACE_TRIPS`] and then twice
-//!   as many round trips on one connection; the difference divided by [`TRACE_TRIPS`]
-//!   (startup cancels out). Not `strace -c`: ptrace slows the server so much that the next
+//! * Syscalls (and context switches) per echo round trip: the echo server of each
+//!   implementation under `perf stat -e raw_syscalls:sys_enter,context-switches` (every
+//!   thread), fed [`TRACE_TRIPS`] and then twice as many round trips on one connection; the
+//!   difference divided by [`TRACE_TRIPS`] (startup cancels out). Not `strace -c`: ptrace slows the server so much that the next
 //!   message is always there before it would wait, which hides every wait's syscalls.
 //!
 //! The load generator is the same for every server: tokio's current_thread runtime with raw
@@ -302,22 +302,25 @@ fn syscalls_per_round_trip() {
     }
     let mut row = Vec::new();
     for id in IMPLS {
-        let calls = |trips: u64| -> Option<u64> {
+        let calls = |trips: u64| -> Option<(u64, u64)> {
             let server = Server::start(id, "echo-one", true);
             client::round_trips(server.addr, trips);
             server.wait_counted()
         };
         match (calls(TRACE_TRIPS), calls(2 * TRACE_TRIPS)) {
             (Some(one), Some(two)) => {
-                let per_trip = (two as f64 - one as f64) / TRACE_TRIPS as f64;
-                write_result("io/syscalls_per_echo_round_trip", id, per_trip);
-                row.push(format!("{id} {per_trip:.2}"));
+                let per_trip = |a: u64, b: u64| (b as f64 - a as f64) / TRACE_TRIPS as f64;
+                let (calls, switches) = (per_trip(one.0, two.0), per_trip(one.1, two.1));
+                write_result("io/syscalls_per_echo_round_trip", id, calls);
+                write_result("io/context_switches_per_echo_round_trip", id, switches);
+                row.push(format!("{id} {calls:.2} ({switches:.2} cs)"));
             }
             _ => row.push(format!("{id} (perf failed)")),
         }
     }
     println!(
-        "io/syscalls_per_echo_round_trip (perf stat raw_syscalls:sys_enter, server side): {}",
+        "io/syscalls_per_echo_round_trip (perf stat raw_syscalls:sys_enter, server side; in \
+         brackets context switches): {}",
         row.join(", ")
     );
 }
@@ -340,10 +343,16 @@ impl Server {
         let mut cmd = match &count_out {
             Some(out) => {
                 let mut c = Command::new("perf");
-                c.args(["stat", "-e", "raw_syscalls:sys_enter", "-x,", "-o"])
-                    .arg(out)
-                    .arg("--")
-                    .arg(&exe);
+                c.args([
+                    "stat",
+                    "-e",
+                    "raw_syscalls:sys_enter,context-switches",
+                    "-x,",
+                    "-o",
+                ])
+                .arg(out)
+                .arg("--")
+                .arg(&exe);
                 c
             }
             None => Command::new(&exe),
@@ -386,16 +395,18 @@ impl Server {
         let _ = self.child.wait();
     }
 
-    /// Waits for a counted `echo-one` server to exit; its total syscall count.
-    fn wait_counted(mut self) -> Option<u64> {
+    /// Waits for a counted `echo-one` server to exit; its total syscall and context switch
+    /// counts.
+    fn wait_counted(mut self) -> Option<(u64, u64)> {
         let _ = self.child.wait();
         let out = self.count_out.take()?;
         let text = std::fs::read_to_string(&out).ok()?;
         let _ = std::fs::remove_file(&out);
-        let line = text
-            .lines()
-            .find(|l| l.contains("raw_syscalls:sys_enter"))?;
-        line.split(',').next()?.trim().parse().ok()
+        let count = |event: &str| -> Option<u64> {
+            let line = text.lines().find(|l| l.contains(event))?;
+            line.split(',').next()?.trim().parse().ok()
+        };
+        Some((count("raw_syscalls:sys_enter")?, count("context-switches")?))
     }
 }
 

@@ -119,6 +119,7 @@ mod current;
 mod entry;
 mod executor;
 mod hooks;
+mod idle;
 mod injector;
 mod introspect;
 mod local;

@@ -18,11 +18,11 @@ use std::task::{Context, Poll};
 
 use futures_task::ArcWake;
 use join_handle::Runnable;
-use wakers::{Parker, Unparker};
-
 use wakers::budget;
+use wakers::idle::{self, IdleDriver};
 
 use crate::current::{self, Enter};
+use crate::idle::{RunnerParker, RunnerUnparker};
 use crate::injector::LocalQueue;
 use crate::shared::Shared;
 
@@ -38,11 +38,19 @@ const BLOCK_ON_BATCH: usize = 64;
 /// tasks wait behind at most 60 injector pops.
 const LOCAL_FIRST_INTERVAL: u32 = 61;
 
+/// Every this many pops a runner also takes a non-blocking turn of the installed
+/// [`IdleDriver`] (the I/O reactor), so a runner that never runs out of tasks does not leave
+/// I/O undelivered. The same tick as [`LOCAL_FIRST_INTERVAL`], so the events' tasks, pushed
+/// onto our local queue, are taken first; tokio turns its driver at the same rate.
+const DRIVER_POLL_INTERVAL: u32 = LOCAL_FIRST_INTERVAL;
+
 /// One thread's loop over one executor's tasks.
 struct Runner<'a> {
     shared: &'a Arc<Shared>,
     local: Arc<LocalQueue>,
-    parker: Parker,
+    parker: RunnerParker,
+    /// The idle driver this runner told it may wait in it (`runner_enter`), if one exists.
+    driver: Option<&'static dyn IdleDriver>,
     id: usize,
     tick: u32,
     /// A push woke us and we have not taken a task since: pass the wake-up on if more wait.
@@ -58,7 +66,8 @@ impl<'a> Runner<'a> {
         Runner {
             shared,
             local,
-            parker: Parker::new(),
+            parker: RunnerParker::new(),
+            driver: idle::installed().inspect(|d| d.runner_enter()),
             id: shared.sleepers.new_id(),
             tick: 0,
             woken_by_push: false,
@@ -90,6 +99,8 @@ impl<'a> Runner<'a> {
             }
         };
         let found = if self.tick.is_multiple_of(LOCAL_FIRST_INTERVAL) {
+            const { assert!(DRIVER_POLL_INTERVAL == LOCAL_FIRST_INTERVAL) };
+            self.poll_driver();
             self.local.pop().or_else(global)
         } else {
             global().or_else(|| self.local.pop())
@@ -104,13 +115,32 @@ impl<'a> Runner<'a> {
         Some(runnable)
     }
 
-    /// Parks until `ready()` holds or someone unparks us. Registers as a sleeper first, so
-    /// that a push after our last look at the queues wakes us.
+    /// The installed idle driver, telling it on first sight that we may wait in it.
+    #[cold]
+    fn enter_driver(&mut self) -> Option<&'static dyn IdleDriver> {
+        let driver = idle::installed()?;
+        driver.runner_enter();
+        self.driver = Some(driver);
+        Some(driver)
+    }
+
+    /// A non-blocking turn of the idle driver, if one is installed ([`DRIVER_POLL_INTERVAL`]).
+    #[inline]
+    fn poll_driver(&mut self) {
+        if let Some(driver) = self.driver.or_else(|| self.enter_driver()) {
+            driver.poll_now();
+        }
+    }
+
+    /// Sleeps until `ready()` holds or someone unparks us: in the idle driver if one is
+    /// installed and free, else on our parker. Registers as a sleeper first, so that a push
+    /// after our last look at the queues wakes us.
     fn sleep(&mut self, ready: impl Fn() -> bool) {
+        let driver = self.driver.or_else(|| self.enter_driver());
         let sleepers = &self.shared.sleepers;
         sleepers.register(self.id, self.parker.unparker());
         if !ready() {
-            self.parker.park();
+            self.parker.sleep(driver);
         }
         self.woken_by_push = sleepers.unregister(self.id);
     }
@@ -118,6 +148,9 @@ impl<'a> Runner<'a> {
 
 impl Drop for Runner<'_> {
     fn drop(&mut self) {
+        if let Some(driver) = self.driver {
+            driver.runner_leave();
+        }
         self.shared.remove_runner(&self.local);
         if self.shared.has_work() {
             self.shared.sleepers.notify_one();
@@ -169,7 +202,7 @@ pub(crate) fn work(shared: Arc<Shared>) {
 /// The waker of `block_on`'s own future: note the wake, unpark the blocked thread.
 struct MainWaker {
     woken: AtomicBool,
-    unparker: Unparker,
+    unparker: RunnerUnparker,
 }
 
 impl ArcWake for MainWaker {

@@ -13,6 +13,30 @@
 //! that is already busy. A runner woken for another reason (its own parker token) removes
 //! itself.
 //!
+//! # Sleeping in the idle driver
+//!
+//! Where an idle driver (the I/O reactor, [`wakers::idle`]) is installed, a runner sleeps in
+//! it rather than on its parker when no other thread does ([`crate::idle`]). The list above
+//! holds each runner's [`RunnerUnparker`], and the argument goes on:
+//!
+//! 4. After step (3) found nothing, the sleeping runner sets its `in_driver` flag and issues
+//!    a `SeqCst` fence.
+//! 5. It takes the driver's right to wait, issues a `SeqCst` fence and looks at its parker's
+//!    token (consuming it if set); it blocks in the driver only if there is none. If another
+//!    thread holds the right, it parks on its parker instead, as without a driver.
+//! 6. Whoever wakes it (step (c)'s `notify_one`, `notify_all`, `block_on`'s own waker) sets
+//!    the parker's token first, then issues a `SeqCst` fence,
+//! 7. and reads `in_driver`: if set, it calls the driver's `wake`, which ends the current
+//!    wait, or the next one if it has not started.
+//!
+//! The fences of (4) and (6) are totally ordered: either the waker sees `in_driver` and wakes
+//! the driver, or the runner's look in (5) sees the token. A parked runner is woken by the
+//! token alone. A `wake` that the driver coalesced with an earlier one whose wait has already
+//! returned is covered by (5) too: the driver clears its coalescing flag with a swap (which
+//! reads the waker's swap) after that wait and before it lets go of the right, so the
+//! waker's token happens before the runner's look, made after it took the right (the
+//! driver's invariant 6, `reactor/src/driver.rs`).
+//!
 //! # One wake-up at a time
 //!
 //! Waking a parked thread is a system call on the pusher's path, and a burst of pushes would
@@ -23,15 +47,14 @@
 //! passes the wake-up on ([`Sleepers::notify_one`] again) if it finds more than one task, so
 //! a batch still spreads over every sleeping runner, one wake-up at a time.
 
-use wakers::Unparker;
-
+use crate::idle::RunnerUnparker;
 use crate::sync::{AtomicBool, AtomicUsize, Mutex, Ordering, fence};
 
 #[derive(Debug, Default)]
 pub(crate) struct Sleepers {
     /// The length of `list`, readable without the lock.
     count: AtomicUsize,
-    list: Mutex<Vec<(usize, Unparker)>>,
+    list: Mutex<Vec<(usize, RunnerUnparker)>>,
     /// A runner was woken by `notify_one` and is not back yet.
     notified: AtomicBool,
     next_id: AtomicUsize,
@@ -44,7 +67,7 @@ impl Sleepers {
     }
 
     /// Step (1) and (2): list the runner as asleep. The caller then re-checks for work.
-    pub(crate) fn register(&self, id: usize, unparker: Unparker) {
+    pub(crate) fn register(&self, id: usize, unparker: RunnerUnparker) {
         let mut list = self.list.lock();
         list.push((id, unparker));
         self.count.store(list.len(), Ordering::SeqCst);
@@ -142,19 +165,19 @@ impl Sleepers {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+    use crate::idle::RunnerParker;
     use std::time::Duration;
-    use wakers::Parker;
 
     #[test]
     fn notify_one_wakes_one_sleeper_at_a_time() {
         let sleepers = Sleepers::default();
-        let parkers: Vec<Parker> = (0..3).map(|_| Parker::new()).collect();
+        let parkers: Vec<RunnerParker> = (0..3).map(|_| RunnerParker::new()).collect();
         for (id, parker) in parkers.iter().enumerate() {
             sleepers.register(id, parker.unparker());
         }
         let woken_ids = || -> Vec<usize> {
             (0..3)
-                .filter(|&i| parkers[i].park_timeout(Duration::ZERO))
+                .filter(|&i| parkers[i].parker().park_timeout(Duration::ZERO))
                 .collect()
         };
         sleepers.notify_one();
@@ -181,13 +204,13 @@ mod tests {
     #[test]
     fn unregister_removes_only_that_runner() {
         let sleepers = Sleepers::default();
-        let (a, b) = (Parker::new(), Parker::new());
+        let (a, b) = (RunnerParker::new(), RunnerParker::new());
         sleepers.register(0, a.unparker());
         sleepers.register(1, b.unparker());
         sleepers.unregister(1);
         sleepers.notify_all();
-        assert!(a.park_timeout(Duration::ZERO));
-        assert!(!b.park_timeout(Duration::ZERO));
+        assert!(a.parker().park_timeout(Duration::ZERO));
+        assert!(!b.parker().park_timeout(Duration::ZERO));
     }
 }
 
@@ -201,9 +224,11 @@ mod tests {
 #[cfg(all(test, loom))]
 mod loom_tests {
     use super::*;
+    use crate::idle::RunnerParker;
     use loom::thread;
     use std::sync::Arc;
-    use wakers::Parker;
+    use std::time::Duration;
+    use wakers::idle::IdleDriver;
 
     /// The executor around the sleepers: a queue length, and the tasks still to run.
     struct Model {
@@ -237,7 +262,12 @@ mod loom_tests {
         /// queue is empty (register, check again, park, unregister). The first pop after a
         /// push woke us passes the wake-up on if more tasks wait (`runner::next`).
         fn run(&self) {
-            let parker = Parker::new();
+            self.run_with(None);
+        }
+
+        /// [`run`](Model::run), sleeping in `driver` when it is free.
+        fn run_with(&self, driver: Option<&'static dyn IdleDriver>) {
+            let parker = RunnerParker::new();
             let id = self.sleepers.new_id();
             let mut woken_by_push = false;
             loop {
@@ -253,7 +283,7 @@ mod loom_tests {
                 let ready = self.queued.load(Ordering::Acquire) != 0
                     || self.left.load(Ordering::Acquire) == 0;
                 if !ready {
-                    parker.park();
+                    parker.sleep(driver);
                 }
                 woken_by_push = self.sleepers.unregister(id);
             }
@@ -349,7 +379,7 @@ mod loom_tests {
     fn loom_leaving_runner_passes_the_wake_on() {
         model(3, || {
             let model = Model::new(1);
-            let leaver_parker = Parker::new();
+            let leaver_parker = RunnerParker::new();
             let leaver_unparker = leaver_parker.unparker();
             let leaver = {
                 let model = model.clone();
@@ -357,7 +387,7 @@ mod loom_tests {
                     let id = model.sleepers.new_id();
                     model.sleepers.register(id, leaver_parker.unparker());
                     if model.queued.load(Ordering::Acquire) == 0 {
-                        leaver_parker.park();
+                        leaver_parker.sleep(None);
                     }
                     model.sleepers.unregister(id);
                     // Its own future is done: it leaves without running tasks.
@@ -375,6 +405,104 @@ mod loom_tests {
             };
             model.run();
             leaver.join().unwrap();
+            pusher.join().unwrap();
+            assert_eq!(model.left.load(Ordering::Acquire), 0);
+        });
+    }
+
+    /// The reactor as the idle driver sees it: the right to wait, the eventfd (a flag under a
+    /// condvar) and the coalescing flag, cleared after every poll as the reactor does
+    /// (`reactor/src/driver.rs`, invariant 6).
+    struct FakeDriver {
+        held: AtomicBool,
+        woken: AtomicBool,
+        eventfd: loom::sync::Mutex<bool>,
+        written: loom::sync::Condvar,
+    }
+
+    impl FakeDriver {
+        /// A fresh driver for one execution (loom objects live for one execution).
+        fn leaked() -> &'static FakeDriver {
+            Box::leak(Box::new(FakeDriver {
+                held: AtomicBool::new(false),
+                woken: AtomicBool::new(false),
+                eventfd: loom::sync::Mutex::new(false),
+                written: loom::sync::Condvar::new(),
+            }))
+        }
+    }
+
+    impl IdleDriver for FakeDriver {
+        fn try_wait(&self, _: Option<Duration>, may_wait: &dyn Fn() -> bool) -> bool {
+            if self.held.swap(true, Ordering::Acquire) {
+                return false;
+            }
+            let mut eventfd = self.eventfd.lock().unwrap();
+            if may_wait() {
+                while !*eventfd {
+                    eventfd = self.written.wait(eventfd).unwrap();
+                }
+            }
+            *eventfd = false; // the poll takes the write, if there is one
+            drop(eventfd);
+            self.woken.swap(false, Ordering::AcqRel);
+            self.held.store(false, Ordering::Release);
+            true
+        }
+
+        fn poll_now(&self) {}
+
+        fn wake(&self) {
+            if self.woken.swap(true, Ordering::SeqCst) {
+                return;
+            }
+            *self.eventfd.lock().unwrap() = true;
+            self.written.notify_one();
+        }
+
+        fn runner_enter(&self) {}
+
+        fn runner_leave(&self) {}
+    }
+
+    /// A push from another thread reaches the only runner while it sleeps in the driver
+    /// (steps 4 to 7): the runner always wakes and runs the task.
+    #[test]
+    fn loom_push_reaches_the_runner_in_the_driver() {
+        model(3, || {
+            let driver = FakeDriver::leaked();
+            let model = Model::new(1);
+            let pusher = {
+                let model = model.clone();
+                thread::spawn(move || model.push())
+            };
+            model.run_with(Some(driver));
+            pusher.join().unwrap();
+            assert_eq!(model.left.load(Ordering::Acquire), 0);
+        });
+    }
+
+    /// Two runners share one driver: one waits in it, the other parks. Two pushes from a
+    /// third thread: no push is stranded, whichever runner it picks, and a wake coalesced
+    /// with one the other runner's wait took is not lost (step 5's look with the right held).
+    #[test]
+    fn loom_two_runners_share_the_driver() {
+        model(2, || {
+            let driver = FakeDriver::leaked();
+            let model = Model::new(2);
+            let pusher = {
+                let model = model.clone();
+                thread::spawn(move || {
+                    model.push();
+                    model.push();
+                })
+            };
+            let other = {
+                let model = model.clone();
+                thread::spawn(move || model.run_with(Some(driver)))
+            };
+            model.run_with(Some(driver));
+            other.join().unwrap();
             pusher.join().unwrap();
             assert_eq!(model.left.load(Ordering::Acquire), 0);
         });

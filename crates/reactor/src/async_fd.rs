@@ -197,6 +197,34 @@ impl<T: AsFd> Async<T> {
     }
 }
 
+impl<T: AsFd> Async<T> {
+    /// [`poll_op`](Async::poll_op) for a stream read of up to `len` bytes: a read that comes
+    /// back short (but not empty) also clears read readiness, with the tick seen before it
+    /// ([`Readiness::clear_drained`](crate::readiness::Readiness::clear_drained)), so the
+    /// next read waits for the next event instead of making a syscall to get `WouldBlock`.
+    pub(crate) fn poll_stream_read(
+        &self,
+        cx: &mut Context<'_>,
+        len: usize,
+        op: &mut impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let io = self.get_ref();
+        loop {
+            let tick = ready!(self.source.poll_ready(Direction::Read, cx))?;
+            match op(io) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.source.clear(Direction::Read, tick)
+                }
+                Ok(n) if n > 0 && n < len => {
+                    self.source.clear_drained(tick);
+                    return Poll::Ready(Ok(n));
+                }
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+}
+
 impl<T: AsFd> Drop for Async<T> {
     fn drop(&mut self) {
         if let Some(io) = self.io.take() {

@@ -1,33 +1,71 @@
-//! [`Reactor`]: the process-wide poller, the registered sources, and the thread that waits.
+//! [`Reactor`]: the process-wide poller, the registered sources, and who waits in it.
 //!
 //! # Invariants
 //!
 //! 1. **One registration per fd**, edge-triggered, for read, write and their closed halves,
 //!    made in [`Reactor::register`] and undone in [`Reactor::deregister`] *before* the fd is
 //!    closed (a closed-but-registered fd, or a `dup` of it, would keep reporting events).
-//! 2. **The right to wait is the poller lock.** Whoever holds [`Reactor::poller`] may call
-//!    [`Reactor::turn`]; everyone else registers and deregisters through the [`mio::Registry`],
-//!    which needs no lock. Only one thread ever waits in the poller.
+//! 2. **The right to wait is the poller lock.** Whoever holds [`Reactor::poller`] may turn it;
+//!    everyone else registers and deregisters through the [`mio::Registry`], which needs no
+//!    lock. Only one thread ever waits in the poller. The holder keeps the lock until the
+//!    wakers of its turn have run, so a [`wake`](IdleDriver::wake) made by the holder itself
+//!    (a waker it runs unparks the runner that is this very thread) is a no-op: the holder is
+//!    not blocked, and it looks at its own state again after the turn.
 //! 3. **A turn** waits, then, holding the slab lock once for the whole batch, looks each token
 //!    up (a stale generation is dropped, see [`slab`](crate::slab)), stores the event's bits
-//!    ([`Source::set_readiness`]) and takes the wakers to run. The wakers run after both locks
-//!    are released, so a woken task can register or deregister at once.
-//! 4. **Who waits.** Today a single fallback thread, `reactor`, started with the first
-//!    registration, turns with no timeout, forever. With nothing registered or nothing ready it
-//!    sleeps in the kernel and spends no CPU (there is no periodic wake-up).
+//!    ([`Source::set_readiness`]) and takes the wakers to run. The wakers run after the slab
+//!    lock is released, so a woken task can register or deregister at once.
+//! 4. **Who waits.** The reactor is an [`IdleDriver`]: it installs itself when created, and an
+//!    executor runner with nothing to do blocks in it ([`IdleDriver::try_wait`]), so the
+//!    events are delivered on that runner's thread and the tasks they wake run there. Busy
+//!    runners take a non-blocking turn every so many tasks ([`IdleDriver::poll_now`]). A
+//!    fallback thread, `reactor`, waits only when no runner does:
+//!    * with **no runner** entered ([`IdleDriver::runner_enter`]), it holds the poller and
+//!      waits with no timeout (I/O under `block_on::block_on` or a foreign executor);
+//!    * with runners, it **watches**: every [`WATCH_PERIOD`] it looks whether a runner turned
+//!      the poller since its last look. If one did, the runners drive, and it stands aside. If
+//!      none did and a runner is blocked in the poller, all is quiet: it sleeps with no timeout
+//!      until that runner comes out of its wait (that runner wakes it). If none did and none
+//!      waits, every runner is busy in a long poll (say, one that blocks its thread): it takes
+//!      the poller itself, with no timeout, until a runner asks for it back.
+//!    * **Handing back.** A runner whose [`try_wait`](IdleDriver::try_wait) finds the poller
+//!      held by the fallback (`fallback_holds`, set before it locks and cleared after it
+//!      unlocks) says so (`handing_back`) and counts a turn, wakes the poller, takes the lock
+//!      when the fallback lets go and makes a non-blocking turn; its next wait is then its
+//!      own. While `handing_back` is non-zero, whoever takes the lock (the fallback again, or
+//!      another runner that got there first) does not block in the poller: the waiting
+//!      runner's wake may have been spent on the wait it ended, so nothing would end a new
+//!      one. A runner that finds another runner in the poller parks on its own parker.
+//!
+//!    A runner's last look at its own token is made with the lock held (`may_wait`), so a
+//!    wake meant for it that ended the previous holder's wait is not lost.
+//!
+//!    So while everything is idle, exactly one thread sleeps in the poller and the fallback,
+//!    if it does not hold it, sleeps with no timeout: no thread wakes. The watch wakes up
+//!    every [`WATCH_PERIOD`] only while runners turn the poller (they are busy anyway) or none
+//!    of them can.
 //! 5. **Deregistration wakes.** [`Reactor::deregister`] marks the source shut down and wakes
 //!    both directions, so a waiter completes with an error instead of sleeping forever.
+//! 6. **Wakes coalesce.** [`wake`](IdleDriver::wake) sets `woken` and writes the poller's waker
+//!    (an eventfd on Linux) only if `woken` was clear; a turn clears `woken` after its poll
+//!    returns (any poll, blocking or not, may take the write). A wake that found `woken` set while the write it joined was already taken by a
+//!    returning wait is not lost: the clear is a swap, which reads that wake's swap, so what
+//!    the waking thread did before (setting a runner's token) happens before the clear, before
+//!    the poller lock is let go, and so before the next holder's look at its token.
 
+use std::cell::Cell;
 use std::io;
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
 use std::sync::{Arc, OnceLock};
 use std::task::Waker;
 use std::time::Duration;
 
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Registry, Token};
-use parking_lot::Mutex;
+use parking_lot::{Mutex, MutexGuard};
+use wakers::idle::IdleDriver;
+use wakers::{Parker, Unparker};
 
 use crate::slab::{Slab, WAKE_TOKEN};
 use crate::source::Source;
@@ -35,6 +73,12 @@ use crate::source::Source;
 /// Events taken from the kernel per turn. A larger batch saves turns under load; the kernel
 /// keeps what does not fit for the next turn, so nothing is lost. 1024 events are 12 KiB.
 const EVENTS_PER_TURN: usize = 1024;
+
+/// How often the fallback thread looks whether the runners still turn the poller (invariant
+/// 4). It bounds how long I/O waits when every runner is stuck in a long poll, and it is the
+/// fallback's wake-up rate while the runners are busy: 5 ms keeps both small (a stall of a
+/// few ms, 200 wake-ups a second of a thread that does nothing else).
+pub(crate) const WATCH_PERIOD: Duration = Duration::from_millis(5);
 
 /// The poller and what one turn needs, behind the lock that is the right to wait.
 #[derive(Debug)]
@@ -50,6 +94,24 @@ pub(crate) struct Reactor {
     registry: Registry,
     poller: Mutex<Poller>,
     slab: Mutex<Slab>,
+    /// Ends the poller's current or next wait (invariant 6).
+    waker: mio::Waker,
+    /// A wake was written and no wait has returned since (invariant 6).
+    woken: AtomicBool,
+    /// Runners entered and not left (invariant 4).
+    runners: AtomicUsize,
+    /// Turns made by runners, waiting or not: the fallback's sign that runners drive.
+    runner_turns: AtomicUsize,
+    /// A runner is blocked in the poller.
+    runner_waiting: AtomicBool,
+    /// Runners waiting for the poller lock to take the poller back from the fallback.
+    handing_back: AtomicUsize,
+    /// The fallback holds (or is about to take, or has just let go of) the poller.
+    fallback_holds: AtomicBool,
+    /// The fallback sleeps until the waiting runner comes out.
+    fallback_asleep: AtomicBool,
+    /// Wakes the fallback thread's parker.
+    fallback: OnceLock<Unparker>,
 }
 
 static REACTOR: OnceLock<Reactor> = OnceLock::new();
@@ -58,9 +120,39 @@ static DRIVER_STARTED: AtomicBool = AtomicBool::new(false);
 /// Serialises the first [`Reactor::get`] calls.
 static INIT: Mutex<()> = Mutex::new(());
 
+thread_local! {
+    /// This thread holds the poller lock (invariant 2).
+    static HOLDS_POLLER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks this thread as the poller's holder while it runs a turn's wakers (invariant 2),
+/// until dropped (also when a waker panics).
+struct Holding;
+
+impl Holding {
+    fn enter() -> Holding {
+        HOLDS_POLLER.set(true);
+        Holding
+    }
+}
+
+impl Drop for Holding {
+    fn drop(&mut self) {
+        HOLDS_POLLER.set(false);
+    }
+}
+
+/// Who takes a turn: a runner counts it (invariant 4).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Turner {
+    Runner,
+    Fallback,
+}
+
 impl Reactor {
-    /// The reactor, created (with its fallback thread) on first use. Fails if the poller or
-    /// the thread cannot be created (out of fds or memory), and then is tried again next time.
+    /// The reactor, created (with its fallback thread) on first use and installed as the
+    /// process's [`IdleDriver`]. Fails if the poller or the thread cannot be created (out of
+    /// fds or memory), and then is tried again next time.
     pub(crate) fn get() -> io::Result<&'static Reactor> {
         if let Some(r) = REACTOR.get()
             && DRIVER_STARTED.load(Ordering::Acquire)
@@ -73,6 +165,7 @@ impl Reactor {
             None => {
                 let poll = Poll::new()?;
                 let registry = poll.registry().try_clone()?;
+                let waker = mio::Waker::new(&registry, Token(WAKE_TOKEN))?;
                 REACTOR.get_or_init(|| Reactor {
                     registry,
                     poller: Mutex::new(Poller {
@@ -81,18 +174,27 @@ impl Reactor {
                         to_wake: Vec::new(),
                     }),
                     slab: Mutex::new(Slab::default()),
+                    waker,
+                    woken: AtomicBool::new(false),
+                    runners: AtomicUsize::new(0),
+                    runner_turns: AtomicUsize::new(0),
+                    runner_waiting: AtomicBool::new(false),
+                    handing_back: AtomicUsize::new(0),
+                    fallback_holds: AtomicBool::new(false),
+                    fallback_asleep: AtomicBool::new(false),
+                    fallback: OnceLock::new(),
                 })
             }
         };
         if !DRIVER_STARTED.load(Ordering::Acquire) {
+            let parker = Parker::new();
+            let unparker = parker.unparker();
             std::thread::Builder::new()
                 .name("reactor".into())
-                .spawn(move || {
-                    loop {
-                        reactor.turn(None);
-                    }
-                })?;
+                .spawn(move || reactor.fallback(parker))?;
+            let _ = reactor.fallback.set(unparker);
             DRIVER_STARTED.store(true, Ordering::Release);
+            wakers::idle::install(reactor);
         }
         Ok(reactor)
     }
@@ -123,16 +225,41 @@ impl Reactor {
         }
     }
 
-    /// One turn (invariant 3): waits up to `timeout` (`None`: until an event), delivers the
-    /// events, wakes their waiters. Returns how many events were delivered.
-    pub(crate) fn turn(&self, timeout: Option<Duration>) -> usize {
-        let mut poller = self.poller.lock();
+    /// One turn (invariant 3) with the poller lock held: waits up to `timeout` (`None`: until
+    /// an event or a wake), delivers the events, runs their wakers, lets go of the lock.
+    /// Returns how many events were delivered.
+    fn turn(
+        &self,
+        mut poller: MutexGuard<'_, Poller>,
+        timeout: Option<Duration>,
+        by: Turner,
+    ) -> usize {
+        let waits = timeout != Some(Duration::ZERO);
+        if by == Turner::Runner && waits {
+            self.runner_waiting.store(true, Ordering::SeqCst);
+        }
         let Poller {
             poll,
             events,
             to_wake,
         } = &mut *poller;
-        if let Err(e) = poll.poll(events, timeout) {
+        let polled = poll.poll(events, timeout);
+        // Invariant 6: after the wait (any poll may have taken the wake's write), so a wake
+        // that joined a write this poll took is followed by a look at the waker's state. A
+        // read-modify-write, so it reads (and acquires) the last joining wake's swap.
+        self.woken.swap(false, Ordering::AcqRel);
+        if by == Turner::Runner {
+            self.runner_turns.fetch_add(1, Ordering::SeqCst);
+            if waits {
+                self.runner_waiting.store(false, Ordering::SeqCst);
+                if self.fallback_asleep.load(Ordering::SeqCst)
+                    && self.fallback_asleep.swap(false, Ordering::SeqCst)
+                {
+                    self.unpark_fallback();
+                }
+            }
+        }
+        if let Err(e) = polled {
             // EINTR: a signal arrived; the caller turns again. Nothing else is expected from
             // epoll_wait/kevent on a valid poller.
             debug_assert_eq!(e.kind(), io::ErrorKind::Interrupted, "{e}");
@@ -143,17 +270,133 @@ impl Reactor {
             events.iter().map(|e| (e.token().0, bits_of(e))),
             to_wake,
         );
-        let mut wakers = std::mem::take(to_wake);
-        drop(poller);
-        wakers.drain(..).for_each(Waker::wake);
-        // Give the buffer back for the next turn (if the lock is free; otherwise a fresh
-        // one is allocated next time, which is only a missed reuse).
-        if let Some(mut poller) = self.poller.try_lock()
-            && poller.to_wake.capacity() < wakers.capacity()
+        // Invariant 2: the wakers run with the poller still held, so that a wake they make
+        // on this thread (which holds it) is known to be ours.
         {
-            poller.to_wake = wakers;
+            let _holding = Holding::enter();
+            to_wake.drain(..).for_each(Waker::wake);
         }
+        drop(poller);
         delivered
+    }
+
+    fn unpark_fallback(&self) {
+        if let Some(fallback) = self.fallback.get() {
+            fallback.unpark();
+        }
+    }
+
+    /// The fallback thread's loop (invariant 4).
+    fn fallback(&'static self, parker: Parker) -> ! {
+        let mut seen = self.runner_turns.load(Ordering::SeqCst);
+        // We held the poller last time round: look again without sleeping first.
+        let mut took_over = false;
+        loop {
+            let alone = self.runners.load(Ordering::SeqCst) == 0;
+            if alone {
+                seen = self.runner_turns.load(Ordering::SeqCst);
+            } else {
+                if !took_over {
+                    // Ended early by the last runner leaving.
+                    parker.park_timeout(WATCH_PERIOD);
+                }
+                let now = self.runner_turns.load(Ordering::SeqCst);
+                let quiet = now == seen;
+                seen = now;
+                took_over = false;
+                if !quiet || self.runners.load(Ordering::SeqCst) == 0 {
+                    continue;
+                }
+                if self.runner_waiting.load(Ordering::SeqCst) {
+                    // A runner has waited in the poller for a whole period: sleep until it
+                    // comes out (it swaps `fallback_asleep` back and unparks us).
+                    self.fallback_asleep.store(true, Ordering::SeqCst);
+                    if self.runner_waiting.load(Ordering::SeqCst)
+                        && self.runners.load(Ordering::SeqCst) != 0
+                    {
+                        parker.park();
+                    }
+                    self.fallback_asleep.store(false, Ordering::SeqCst);
+                    seen = self.runner_turns.load(Ordering::SeqCst);
+                    continue;
+                }
+            }
+            // No runner, or none turns the poller nor waits in it: take it.
+            self.fallback_holds.store(true, Ordering::SeqCst);
+            {
+                let poller = self.poller.lock();
+                // Looked at again with the lock held: a runner that entered meanwhile may
+                // have asked for the poller back (counted a turn, woken the last holder) and
+                // wait for this lock; its wake is spent, so we must not wait in its place.
+                let alone = self.runners.load(Ordering::SeqCst) == 0;
+                let asked_back = self.handing_back.load(Ordering::SeqCst) != 0;
+                if !asked_back && (alone || self.runner_turns.load(Ordering::SeqCst) == seen) {
+                    self.turn(poller, None, Turner::Fallback);
+                    took_over = true;
+                }
+            }
+            self.fallback_holds.store(false, Ordering::SeqCst);
+        }
+    }
+}
+
+impl IdleDriver for Reactor {
+    fn try_wait(&self, timeout: Option<Duration>, may_wait: &dyn Fn() -> bool) -> bool {
+        if let Some(poller) = self.poller.try_lock() {
+            // Not if a runner waits for this lock to take the poller back from the fallback:
+            // its wake may have been spent on the fallback's wait, and it would wait for ours.
+            let asked_back = self.handing_back.load(Ordering::SeqCst) != 0;
+            let timeout = if !asked_back && may_wait() {
+                timeout
+            } else {
+                Some(Duration::ZERO)
+            };
+            self.turn(poller, timeout, Turner::Runner);
+            return true;
+        }
+        if !self.fallback_holds.load(Ordering::SeqCst) {
+            // Another runner waits in the poller, or has just come out of it to run tasks.
+            return false;
+        }
+        // Invariant 4, handing back: say so first (the fallback stands aside, and does not
+        // take the lock back before we have had it), then end its wait.
+        self.handing_back.fetch_add(1, Ordering::SeqCst);
+        self.runner_turns.fetch_add(1, Ordering::SeqCst);
+        self.wake();
+        let poller = self.poller.lock();
+        self.handing_back.fetch_sub(1, Ordering::SeqCst);
+        self.turn(poller, Some(Duration::ZERO), Turner::Runner);
+        true
+    }
+
+    fn poll_now(&self) {
+        if let Some(poller) = self.poller.try_lock() {
+            self.turn(poller, Some(Duration::ZERO), Turner::Runner);
+        } else if self.fallback_holds.load(Ordering::SeqCst) {
+            // A busy runner asks for the poller back (invariant 4).
+            self.runner_turns.fetch_add(1, Ordering::SeqCst);
+            self.wake();
+        }
+    }
+
+    fn wake(&self) {
+        if HOLDS_POLLER.get() || self.woken.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        // An error means the eventfd counter is full: a wake is pending anyway.
+        let _ = self.waker.wake();
+    }
+
+    fn runner_enter(&self) {
+        self.runners.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn runner_leave(&self) {
+        if self.runners.fetch_sub(1, Ordering::SeqCst) == 1 {
+            // The last runner left: the fallback must wait in the poller now, not in a watch.
+            fence(Ordering::SeqCst);
+            self.unpark_fallback();
+        }
     }
 }
 

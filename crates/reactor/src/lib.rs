@@ -41,10 +41,14 @@
 //!    slot; a task registers its waker, then looks at the bits again.
 //! 4. **Tokens carry a generation** (module `slab`): an event for a deregistered fd, or for a new
 //!    fd that reused the number, is dropped rather than delivered to the wrong source.
-//! 5. **Who waits in the poller** (module `driver`): one fallback thread, `reactor`, started by
-//!    the first registration, blocks in the poller with no timeout. It wakes only for events,
-//!    so an idle process spends no CPU on I/O. Executors do not have to do anything: any
-//!    executor (ours, `block_on`, a foreign one) is woken through the tasks' wakers.
+//! 5. **Who waits in the poller** (module `driver`): an idle runner of our executor, which
+//!    blocks in it instead of parking (the reactor installs itself as the process's
+//!    [`wakers::idle::IdleDriver`]), so the events are delivered on that runner's thread and
+//!    the tasks they wake run there; busy runners take a non-blocking turn every 61 tasks. A
+//!    fallback thread, `reactor`, waits in the poller only when no runner can: no runner
+//!    exists (I/O under `block_on::block_on` or a foreign executor), or every runner is stuck
+//!    in a long poll. While everything is idle no thread wakes, so an idle process spends no
+//!    CPU on I/O. Any executor works: tasks are woken through their wakers.
 //! 6. **Deregistration wakes.** Dropping an [`Async`] (or a socket) deregisters it and wakes
 //!    any waiter with an error.
 //!

@@ -18,6 +18,11 @@
 //!   operation returned `WouldBlock`, and only if that direction's tick is still the one it
 //!   saw before the operation. If an event arrived meanwhile, the tick moved and the clear is
 //!   skipped: the event is not erased, and the task retries the operation.
+//! * **A stream read that came back short** (fewer bytes than asked, more than none: the
+//!   socket's receive queue was empty at that instant) clears `READABLE` the same way
+//!   ([`Readiness::clear_drained`], same tick rule), so the next read waits for the next edge
+//!   instead of trying once more only to get `WouldBlock`. It leaves `ERROR` for the next
+//!   read to find.
 //! * `READ_CLOSED` and `WRITE_CLOSED` are final: no one clears them. An operation on a closed
 //!   direction returns at once (end of stream or an error), never `WouldBlock`.
 //! * **Deregistration** ([`Readiness::shut_down`]) sets `SHUTDOWN`, after which every wait
@@ -206,6 +211,25 @@ impl Readiness {
         }
     }
 
+    /// A short stream read: clears `READABLE` if the read tick is still `tick`. Returns
+    /// whether it cleared.
+    pub(crate) fn clear_drained(&self, tick: u32) -> bool {
+        let mut word = self.word.load(Ordering::Relaxed);
+        loop {
+            if tick_of(word, Direction::Read) != tick || word & SHUTDOWN != 0 {
+                return false;
+            }
+            let new = word & !READABLE;
+            match self
+                .word
+                .compare_exchange_weak(word, new, Ordering::AcqRel, Ordering::Relaxed)
+            {
+                Ok(_) => return true,
+                Err(actual) => word = actual,
+            }
+        }
+    }
+
     /// Deregistration: marks the source gone. Every later [`get`](Readiness::get) sees it.
     pub(crate) fn shut_down(&self) {
         self.word.fetch_or(SHUTDOWN, Ordering::AcqRel);
@@ -244,6 +268,30 @@ mod tests {
         assert_eq!(r.get(Direction::Read), Seen::NotReady);
         // The other direction is untouched.
         assert_eq!(r.get(Direction::Write), Seen::Ready(1));
+    }
+
+    #[test]
+    fn a_short_read_clears_readable_only_with_the_seen_tick_and_keeps_error() {
+        let r = Readiness::new();
+        r.set(READABLE | ERROR);
+        let Seen::Ready(t) = r.get(Direction::Read) else {
+            panic!("ready")
+        };
+        // An event during the read: nothing is cleared.
+        r.set(READABLE);
+        assert!(!r.clear_drained(t));
+        let Seen::Ready(t) = r.get(Direction::Read) else {
+            panic!("ready")
+        };
+        assert!(r.clear_drained(t));
+        assert_eq!(r.word() & (READABLE | ERROR), ERROR, "the error stays");
+        // End of stream is final.
+        r.set(READ_CLOSED);
+        let Seen::Ready(t) = r.get(Direction::Read) else {
+            panic!("ready")
+        };
+        assert!(r.clear_drained(t));
+        assert!(matches!(r.get(Direction::Read), Seen::Ready(_)));
     }
 
     #[test]

@@ -80,6 +80,11 @@ impl Source {
         self.readiness.clear(dir, tick);
     }
 
+    /// A short stream read (see [`Readiness::clear_drained`]).
+    pub(crate) fn clear_drained(&self, tick: u32) {
+        self.readiness.clear_drained(tick);
+    }
+
     /// Step R1 only: stores an event's bits and says which directions to wake. The reactor
     /// takes the wakers with [`take_wakers`](Source::take_wakers) and wakes them after
     /// releasing its locks.

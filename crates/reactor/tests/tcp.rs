@@ -183,3 +183,29 @@ fn data_arriving_after_a_short_read_wakes_the_reader() {
         }
     });
 }
+
+#[test]
+fn reads_after_a_short_read_wait_for_new_data_and_see_the_end_of_stream() {
+    // A short read clears read readiness (the queue was drained): the next read must still
+    // be woken by the next data, and by the peer's shutdown.
+    let (mut client, mut server) = pair();
+    let mut buf = [0u8; 64];
+    for i in 0..100u8 {
+        block_on::block_on(client.write_all(&[i; 10])).unwrap();
+        let mut got = 0;
+        while got < 10 {
+            let n = block_on::block_on(server.read(&mut buf)).unwrap();
+            assert!(buf[..n].iter().all(|&b| b == i));
+            got += n;
+        }
+        assert_eq!(got, 10);
+    }
+    let waker = wakers::noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    {
+        let mut read = pin!(server.read(&mut buf));
+        assert!(read.as_mut().poll(&mut cx).is_pending(), "nothing was sent");
+    }
+    client.shutdown(Shutdown::Write).unwrap();
+    assert_eq!(block_on::block_on(server.read(&mut buf)).unwrap(), 0);
+}

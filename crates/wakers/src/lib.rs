@@ -7,6 +7,8 @@
 //!   kept when the unpark comes first. [`Parker::waker`] is the lesson's thread-parking waker.
 //! * [`noop_waker`], [`waker_fn`], [`CountingWaker`]: wakers for tests, hand polling and the
 //!   lessons.
+//! * [`idle`]: the seam through which an idle executor thread blocks in an event driver
+//!   (the I/O reactor) instead of on its own parker.
 //! * [`WakerSlot`]: a place where a waiting side registers its waker and a waking side finds
 //!   it, with no lost wake-up when both race. Join handles and timers use it.
 //!
@@ -52,6 +54,7 @@
 
 pub mod budget;
 mod counting;
+pub mod idle;
 mod parker;
 mod simple;
 mod slot;

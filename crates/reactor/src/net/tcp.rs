@@ -257,8 +257,9 @@ impl TcpStream {
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
+        let len = buf.len();
         self.inner
-            .poll_op(Direction::Read, cx, &mut |s| (&*s).read(buf))
+            .poll_stream_read(cx, len, &mut |s| (&*s).read(buf))
     }
 
     fn poll_read_vectored_priv(
@@ -269,8 +270,9 @@ impl TcpStream {
         if bufs.iter().all(|b| b.is_empty()) {
             return Poll::Ready(Ok(0));
         }
+        let len = bufs.iter().map(|b| b.len()).sum();
         self.inner
-            .poll_op(Direction::Read, cx, &mut |s| (&*s).read_vectored(bufs))
+            .poll_stream_read(cx, len, &mut |s| (&*s).read_vectored(bufs))
     }
 
     fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
