@@ -26,12 +26,14 @@
 //! The driver makes its moves with compare-and-swap, the future with a swap, so exactly one
 //! side wins each race. No lost wake-up: the driver stores `FIRED` before it takes the waker out
 //! of the slot, and the future checks `state` again after registering its waker; the slot's
-//! lock orders the two (see [`wakers::WakerSlot`]).
+//! lock orders the two (the same protocol as [`wakers::WakerSlot`], whose lock this is; it is
+//! a plain `Mutex` here so that a future holding the only clone of an `IDLE` entry can set its
+//! waker through `Arc::get_mut`, without taking the lock).
 
 use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 use std::task::Waker;
 
-use wakers::WakerSlot;
+use parking_lot::Mutex;
 
 pub(crate) const IDLE: u8 = 0;
 pub(crate) const QUEUED: u8 = 1;
@@ -47,16 +49,18 @@ pub(crate) struct Entry {
     pub(crate) key: AtomicU32,
     /// The deadline in ns since the driver's epoch. Changed only while `IDLE`.
     pub(crate) deadline: u64,
-    pub(crate) waker: WakerSlot,
+    /// The waker to wake on firing; taken out by whoever ends the timer (see the module docs).
+    pub(crate) waker: Mutex<Option<Waker>>,
 }
 
 impl Entry {
-    pub(crate) fn new(deadline: u64) -> Entry {
+    /// A new, `IDLE` entry for `deadline`, holding `waker` (if any).
+    pub(crate) fn new(deadline: u64, waker: Option<Waker>) -> Entry {
         Entry {
             state: AtomicU8::new(IDLE),
             key: AtomicU32::new(u32::MAX),
             deadline,
-            waker: WakerSlot::new(),
+            waker: Mutex::new(waker),
         }
     }
 
@@ -73,12 +77,28 @@ impl Entry {
         if self.state() == FIRED {
             return true;
         }
-        self.waker.register(waker);
+        self.register_waker(waker);
         if self.state() == FIRED {
-            drop(self.waker.take());
+            drop(self.take_waker());
             return true;
         }
         false
+    }
+
+    /// Stores a clone of `waker` unless the slot holds one that wakes the same task. The old
+    /// one is dropped after the lock is released.
+    fn register_waker(&self, waker: &Waker) {
+        let mut slot = self.waker.lock();
+        if !slot.as_ref().is_some_and(|held| held.will_wake(waker)) {
+            let old = slot.replace(waker.clone());
+            drop(slot);
+            drop(old);
+        }
+    }
+
+    /// Takes the waker out, leaving the slot empty.
+    pub(crate) fn take_waker(&self) -> Option<Waker> {
+        self.waker.lock().take()
     }
 
     /// For the driver: moves a popped insert op's entry into the wheel's care.
@@ -95,7 +115,7 @@ impl Entry {
         self.state
             .compare_exchange(REGISTERED, FIRED, Ordering::AcqRel, Ordering::Acquire)
             .ok()?;
-        self.waker.take()
+        self.take_waker()
     }
 
     /// For the future, on drop or reset: withdraws the timer. Returns whether the driver holds
@@ -111,7 +131,7 @@ mod tests {
 
     #[test]
     fn cancel_while_queued_wins_over_register() {
-        let e = Entry::new(0);
+        let e = Entry::new(0, None);
         e.state.store(QUEUED, Ordering::Relaxed);
         assert!(!e.cancel());
         assert!(!e.try_register());
@@ -121,7 +141,7 @@ mod tests {
     #[test]
     fn fire_wakes_once_and_only_when_registered() {
         let counter = wakers::CountingWaker::new();
-        let e = Entry::new(0);
+        let e = Entry::new(0, None);
         e.state.store(QUEUED, Ordering::Relaxed);
         assert!(!e.poll_fired(&counter.waker()));
         assert!(e.try_register());
@@ -135,7 +155,7 @@ mod tests {
 
     #[test]
     fn cancel_after_register_asks_for_removal() {
-        let e = Entry::new(0);
+        let e = Entry::new(0, None);
         e.state.store(QUEUED, Ordering::Relaxed);
         assert!(e.try_register());
         assert!(e.cancel());

@@ -297,7 +297,7 @@ impl VirtualClock {
             }
         };
         // The waker is user code: drop it with no borrow held.
-        drop(entry.waker.take());
+        drop(entry.take_waker());
         entry.cancel();
         drop(removed);
         true

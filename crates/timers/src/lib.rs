@@ -28,8 +28,10 @@
 //!   queue for threads being torn down). The wheel is walked by the driver alone. The driver is
 //!   unparked only if the new deadline is earlier than the one it sleeps towards (or, to bound
 //!   memory, every 4096 ops of a thread).
-//! * **One allocation per timer**, made on the first poll that has to wait; a timer already
-//!   due completes at once without one. A changed waker is picked up on the next poll.
+//! * **At most one allocation per timer**, made on the first poll that has to wait; a timer
+//!   already due completes at once without one. A timer dropped once the driver no longer
+//!   holds it (or before it ever saw it) leaves its allocation to the next timer its thread
+//!   registers (one spare per thread). A changed waker is picked up on the next poll.
 //! * **Cancel on drop.** Dropping a pending timer removes it from the wheel and frees its
 //!   memory, long before its deadline. One dropped before the driver took its registration
 //!   (create, poll once, drop) is simply taken back out of its thread's batch.
@@ -63,6 +65,7 @@ mod entry;
 pub mod hooks;
 mod interval;
 mod sleep;
+mod spare;
 mod timeout;
 mod wheel;
 

@@ -2,8 +2,10 @@
 //!
 //! # Invariants
 //!
-//! * A `Sleep` allocates at most one [`Entry`], on its first poll that finds the deadline still
-//!   ahead, and reuses it across [`Sleep::reset`] when the driver no longer holds it.
+//! * A `Sleep` gets at most one [`Entry`], on its first poll that finds the deadline still
+//!   ahead, and reuses it across [`Sleep::reset`] when the driver no longer holds it. It takes
+//!   its thread's spare entry if there is one ([`crate::spare`]) and allocates only if not;
+//!   when dropped, it leaves its entry as the spare if nothing else holds it.
 //! * It completes only once [`now()`](crate::now) `>= deadline`: either its own check on poll, or the
 //!   driver's, which compares exact nanoseconds.
 //! * A first poll (or the first after a reset) that finds the deadline passed completes at
@@ -175,22 +177,30 @@ impl Sleep {
     }
 
     /// Readies the entry for `deadline` (ns on the clock it registers with): `QUEUED`, with
-    /// the task's waker.
+    /// the task's waker. Its own idle entry, or this thread's spare, is set through
+    /// `Arc::get_mut`, without the waker slot's lock; only without either is one allocated.
     #[inline(always)]
     fn queue(&mut self, deadline: u64, cx: &mut Context<'_>) -> &Arc<Entry> {
-        match self.entry.as_mut() {
-            Some(entry) => {
-                let unshared = Arc::get_mut(entry).expect("an idle entry is not shared");
+        let entry = match self.entry.take().or_else(crate::spare::take) {
+            Some(mut entry) => {
+                let unshared = Arc::get_mut(&mut entry).expect("an idle entry is not shared");
                 unshared.deadline = deadline;
+                let slot = unshared.waker.get_mut();
+                if !slot.as_ref().is_some_and(|held| held.will_wake(cx.waker())) {
+                    *slot = Some(cx.waker().clone());
+                }
+                *unshared.state.get_mut() = QUEUED;
+                entry
             }
-            None => self.entry = Some(Arc::new(Entry::new(deadline))),
-        }
-        let entry = self.entry.as_ref().expect("just set");
-        entry.waker.register(cx.waker());
-        entry
-            .state
-            .store(QUEUED, std::sync::atomic::Ordering::Relaxed);
-        entry
+            None => {
+                let entry = Entry::new(deadline, Some(cx.waker().clone()));
+                entry
+                    .state
+                    .store(QUEUED, std::sync::atomic::Ordering::Relaxed);
+                Arc::new(entry)
+            }
+        };
+        self.entry.insert(entry)
     }
 }
 
@@ -201,14 +211,18 @@ fn withdraw(entry: Arc<Entry>) {
     if state == FIRED || state == IDLE {
         // Done: the driver has taken the waker and let go of the entry (or is about to).
         // Or never registered (reset and not polled since): nobody else has seen it.
+        // Either way it may become this thread's spare, if nothing else holds it.
+        crate::spare::keep(entry);
         return;
     }
     if state == QUEUED && driver().take_back(&entry) {
+        // The driver never saw it: ours alone again.
+        crate::spare::keep(entry);
         return;
     }
     // The waker is user code: drop it here rather than wherever the entry is finally freed,
     // which may be the driver thread.
-    drop(entry.waker.take());
+    drop(entry.take_waker());
     if entry.cancel() {
         // A virtual clock's timer is `REGISTERED` from its insert on (never `QUEUED`), so
         // only here can this be one: the clock takes it back, and no driver is involved.
