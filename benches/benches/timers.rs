@@ -22,7 +22,8 @@
 //!   [`INTERLEAVED_ROUNDS`] rounds of [`INTERLEAVED_TIMERS`] timers; the median ns per timer
 //!   of each and their ratio. Timed by the thread's CPU clock, not the wall clock, so time
 //!   spent descheduled on a loaded machine does not count; alternating makes both see the
-//!   same caches and frequency.
+//!   same caches and frequency. For a count that load does not blur, `benches/examples/
+//!   timer_cost.rs` gives instructions per timer of the same workload under callgrind.
 //! * Memory per pending timer (printed table): heap bytes per timer, the future's own box
 //!   included, counted by this binary's global allocator over [`MEMORY_TIMERS`] timers.
 //!
