@@ -84,7 +84,10 @@ impl<'a> Runner<'a> {
     }
 
     /// The next task to run, from the injector, our own queue, or another runner's.
-    #[inline]
+    ///
+    /// Always inlined into the loops: with the idle driver's turn in it, plain `#[inline]` let
+    /// it go out of line, and its queue pops with it (+38 instructions per yield, callgrind).
+    #[inline(always)]
     fn next(&mut self) -> Option<Runnable> {
         self.tick = self.tick.wrapping_add(1);
         let shared = self.shared;
