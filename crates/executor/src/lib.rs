@@ -31,8 +31,10 @@
 //!   poll re-queues it after the poll), and never after it finished.
 //! * Any number of threads drive the executor: callers of [`Executor::run`] and
 //!   [`Executor::block_on`], and owned worker threads ([`Executor::builder`]). A thread with no
-//!   work parks; a push wakes at most one parked thread, never all of them, and none while
-//!   another woken one is on its way.
+//!   work parks, or, once the I/O reactor exists, waits in its poller if no other thread does
+//!   (the events it receives wake their tasks on that thread; see [`wakers::idle`]); a push
+//!   wakes at most one parked thread, never all of them, and none while another woken one is
+//!   on its way.
 //! * FIFO order is the fairness rule: a task that wakes itself goes to the back of its
 //!   queue, so it cannot starve the others; runners look at the injector first, and at their
 //!   own queue first once in a while (a fixed prime interval), so neither starves.
