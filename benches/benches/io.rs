@@ -13,6 +13,11 @@
 //! * `io/hyper_hello`: hyper HTTP/1 "Hello, world!" over [`HELLO_CONNECTIONS`] keep-alive
 //!   connections: ns per request (the inverse of requests/s). Every server runs the same hyper
 //!   configuration with the header-read timeout off, so no timer is involved.
+//! * `io/hyper_hello_server_cpu/50`: the same run, but the server's CPU time (every thread's,
+//!   from `/proc/<pid>/task/*/schedstat`) per request inside the window. The servers are busy
+//!   only about half of `io/hyper_hello`'s time per request (the load generator and the
+//!   loopback bound it), and a profile puts ~85% of every server's CPU time in the kernel's
+//!   TCP path, so this row is the one that compares what the servers themselves spend.
 //! * Heap bytes per idle hyper connection: [`IDLE_CONNECTIONS`] keep-alive connections that
 //!   each made one request, counted by this binary's allocator inside the server process.
 //! * Syscalls (and context switches) per echo round trip: the echo server of each
@@ -169,6 +174,8 @@ const WORKLOADS: [Workload; 5] = [
 struct Sample {
     ns_per_op: f64,
     p99_ns: Option<f64>,
+    /// The server's CPU nanoseconds per operation in the window, where measured.
+    server_cpu_ns: Option<f64>,
 }
 
 fn run_suite(rounds: usize, window: Duration, only: Option<&str>) {
@@ -191,7 +198,7 @@ fn run_suite(rounds: usize, window: Duration, only: Option<&str>) {
             let i = (k + round) % IMPLS.len();
             for (w, workload) in workloads.iter().enumerate() {
                 let server = Server::start(IMPLS[i], workload.server_kind(), false);
-                let sample = client::measure(*workload, server.addr, window);
+                let sample = client::measure(*workload, server.addr, server.pid(), window);
                 server.stop();
                 samples[w][i].push(sample);
             }
@@ -212,6 +219,23 @@ fn run_suite(rounds: usize, window: Duration, only: Option<&str>) {
         println!("{label} median ops/s: {}", per_sec.join(", "));
         for (i, id) in IMPLS.iter().enumerate() {
             write_result(&label, id, benches::median(times[i].clone()));
+        }
+        if matches!(workload, Workload::Hello) {
+            let cpu: Vec<Vec<f64>> = samples[w]
+                .iter()
+                .map(|s| s.iter().filter_map(|x| x.server_cpu_ns).collect())
+                .collect();
+            if cpu.iter().all(|c| !c.is_empty()) {
+                let cpu_label = label.replace("io/hyper_hello", "io/hyper_hello_server_cpu");
+                benches::print_interleaved(
+                    &format!("{cpu_label} (server CPU ns per request)"),
+                    &IMPLS,
+                    &cpu,
+                );
+                for (i, id) in IMPLS.iter().enumerate() {
+                    write_result(&cpu_label, id, benches::median(cpu[i].clone()));
+                }
+            }
         }
         if matches!(workload, Workload::Echo(_)) {
             let p99: Vec<Vec<f64>> = samples[w]
@@ -376,6 +400,11 @@ impl Server {
             addr,
             count_out,
         }
+    }
+
+    /// The server process's id.
+    fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The next line the server prints.
@@ -694,14 +723,25 @@ mod client {
         s
     }
 
-    pub fn measure(workload: Workload, addr: SocketAddr, window: Duration) -> Sample {
+    pub fn measure(workload: Workload, addr: SocketAddr, pid: u32, window: Duration) -> Sample {
         runtime().block_on(async move {
             match workload {
                 Workload::Echo(n) => echo(addr, n, window).await,
                 Workload::Accept => accept(addr, window).await,
-                Workload::Hello => hello(addr, window).await,
+                Workload::Hello => hello(addr, pid, window).await,
             }
         })
+    }
+
+    /// Nanoseconds the threads of process `pid` have run on a CPU (the first field of each
+    /// thread's `schedstat`); `None` where `/proc` does not say.
+    fn cpu_ns(pid: u32) -> Option<u64> {
+        let mut total = 0;
+        for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+            let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+            total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+        }
+        Some(total)
     }
 
     /// Each connection: write a message, read it back, again; latencies inside the window.
@@ -742,6 +782,7 @@ mod client {
         Sample {
             ns_per_op: window.as_nanos() as f64 / lat.len() as f64,
             p99_ns: Some(p99),
+            server_cpu_ns: None,
         }
     }
 
@@ -777,11 +818,12 @@ mod client {
         Sample {
             ns_per_op: window.as_nanos() as f64 / n as f64,
             p99_ns: None,
+            server_cpu_ns: None,
         }
     }
 
     /// Keep-alive GETs, one outstanding per connection; responses inside the window.
-    async fn hello(addr: SocketAddr, window: Duration) -> Sample {
+    async fn hello(addr: SocketAddr, pid: u32, window: Duration) -> Sample {
         let mut streams = Vec::with_capacity(HELLO_CONNECTIONS);
         for _ in 0..HELLO_CONNECTIONS {
             streams.push(connect(addr).await);
@@ -813,6 +855,13 @@ mod client {
                 })
             })
             .collect();
+        // The server's CPU time over the same window as the requests counted.
+        let cpu = tokio::spawn(async move {
+            tokio::time::sleep_until(start.into()).await;
+            let before = cpu_ns(pid);
+            tokio::time::sleep_until(end.into()).await;
+            Some(cpu_ns(pid)? - before?)
+        });
         let mut n = 0;
         for t in tasks {
             n += t.await.unwrap();
@@ -820,6 +869,7 @@ mod client {
         Sample {
             ns_per_op: window.as_nanos() as f64 / n as f64,
             p99_ns: None,
+            server_cpu_ns: cpu.await.unwrap().map(|ns| ns as f64 / n as f64),
         }
     }
 
