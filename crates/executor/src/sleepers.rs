@@ -330,24 +330,28 @@ mod loom_tests {
     /// sleeps, and both runners return once every task ran.
     #[test]
     fn loom_two_runners_two_pushes() {
-        model(2, || {
-            let model = Model::new(2);
-            let pusher = {
-                let model = model.clone();
-                thread::spawn(move || {
-                    model.push();
-                    model.push();
-                })
-            };
-            let other = {
-                let model = model.clone();
-                thread::spawn(move || model.run())
-            };
-            model.run();
-            other.join().unwrap();
-            pusher.join().unwrap();
-            assert_eq!(model.left.load(Ordering::Acquire), 0);
-        });
+        model(2, || two_runners_two_pushes(None));
+    }
+
+    /// Two runners (waiting in `driver` if there is one), two pushes from a third thread; the
+    /// runners return once every task ran.
+    fn two_runners_two_pushes(driver: Option<&'static dyn IdleDriver>) {
+        let model = Model::new(2);
+        let pusher = {
+            let model = model.clone();
+            thread::spawn(move || {
+                model.push();
+                model.push();
+            })
+        };
+        let other = {
+            let model = model.clone();
+            thread::spawn(move || model.run_with(driver))
+        };
+        model.run_with(driver);
+        other.join().unwrap();
+        pusher.join().unwrap();
+        assert_eq!(model.left.load(Ordering::Acquire), 0);
     }
 
     /// One runner, two pushers: a push that skips its wake-up because another one is on its
@@ -487,24 +491,6 @@ mod loom_tests {
     /// with one the other runner's wait took is not lost (step 5's look with the right held).
     #[test]
     fn loom_two_runners_share_the_driver() {
-        model(2, || {
-            let driver = FakeDriver::leaked();
-            let model = Model::new(2);
-            let pusher = {
-                let model = model.clone();
-                thread::spawn(move || {
-                    model.push();
-                    model.push();
-                })
-            };
-            let other = {
-                let model = model.clone();
-                thread::spawn(move || model.run_with(Some(driver)))
-            };
-            model.run_with(Some(driver));
-            other.join().unwrap();
-            pusher.join().unwrap();
-            assert_eq!(model.left.load(Ordering::Acquire), 0);
-        });
+        model(2, || two_runners_two_pushes(Some(FakeDriver::leaked())));
     }
 }
