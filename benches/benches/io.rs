@@ -723,6 +723,15 @@ mod client {
         s
     }
 
+    /// `n` connections to `addr`, made one after another.
+    async fn connect_all(addr: SocketAddr, n: usize) -> Vec<TcpStream> {
+        let mut streams = Vec::with_capacity(n);
+        for _ in 0..n {
+            streams.push(connect(addr).await);
+        }
+        streams
+    }
+
     pub fn measure(workload: Workload, addr: SocketAddr, pid: u32, window: Duration) -> Sample {
         runtime().block_on(async move {
             match workload {
@@ -746,10 +755,7 @@ mod client {
 
     /// Each connection: write a message, read it back, again; latencies inside the window.
     async fn echo(addr: SocketAddr, conns: usize, window: Duration) -> Sample {
-        let mut streams = Vec::with_capacity(conns);
-        for _ in 0..conns {
-            streams.push(connect(addr).await);
-        }
+        let streams = connect_all(addr, conns).await;
         let start = Instant::now() + WARMUP;
         let end = start + window;
         let tasks: Vec<_> = streams
@@ -824,10 +830,7 @@ mod client {
 
     /// Keep-alive GETs, one outstanding per connection; responses inside the window.
     async fn hello(addr: SocketAddr, pid: u32, window: Duration) -> Sample {
-        let mut streams = Vec::with_capacity(HELLO_CONNECTIONS);
-        for _ in 0..HELLO_CONNECTIONS {
-            streams.push(connect(addr).await);
-        }
+        let streams = connect_all(addr, HELLO_CONNECTIONS).await;
         let start = Instant::now() + WARMUP;
         let end = start + window;
         let tasks: Vec<_> = streams

@@ -8,16 +8,18 @@
 //!
 //! Workloads: spawn (spawn + await an empty task), yield (yield_now in a spawned task),
 //! pingpong (two spawned tasks taking turns through a stored waker), chain (each task spawns
-//! the next and awaits it), none (start-up only, to subtract). `memory` prints the live heap
+//! the next and awaits it), timer (`timers::sleep(1 s)` polled once, so it registers, then
+//! dropped, so it withdraws), none (start-up only, to subtract). `memory` prints the live heap
 //! growth per pending task (each holding a clone of its waker) instead.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::{Future, poll_fn};
 use std::hint::black_box;
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Poll, Waker};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use executor::Executor;
 
@@ -150,6 +152,15 @@ fn chain(n: u64) {
     Executor::new().block_on(async move { black_box(executor::spawn(link(n)).await) });
 }
 
+fn timers(n: u64) {
+    let waker = wakers::noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    for _ in 0..n {
+        let sleep = pin!(timers::sleep(Duration::from_secs(1)));
+        assert!(sleep.poll(&mut cx).is_pending());
+    }
+}
+
 fn main() {
     let workload = std::env::args().nth(1).unwrap_or_default();
     let run: fn(u64) = match workload.as_str() {
@@ -157,6 +168,7 @@ fn main() {
         "yield" => yields,
         "pingpong" => pingpong,
         "chain" => chain,
+        "timer" => timers,
         "none" => |_| {},
         "memory" => memory,
         other => panic!("unknown workload {other:?}"),
