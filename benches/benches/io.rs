@@ -26,6 +26,20 @@
 //!   difference divided by [`TRACE_TRIPS`] (startup cancels out). Not `strace -c`: ptrace slows the server so much that the next
 //!   message is always there before it would wait, which hides every wait's syscalls.
 //!
+//! * `io/hyper_hello_counts`: syscalls and context switches per hyper request, of the server
+//!   (`perf stat -p`, every thread) and of the load generator (a child process of this binary,
+//!   `--hello-client <addr> <requests>`, under `perf stat`), for [`HELLO_REQUESTS`] and then
+//!   twice as many requests over [`HELLO_CONNECTIONS`] connections; the difference divided by
+//!   [`HELLO_REQUESTS`]. Syscalls hardly move with the machine's load, so this row shows a
+//!   server that answers in smaller batches (the load generator turns its poller more often)
+//!   where the time rows drown it in noise. Context switches do move with load (a server that
+//!   catches up blocks more often).
+//! * `io/timer_hop`: syscalls and context switches per timer firing of a task that sleeps
+//!   [`TIMER_SLEEP`] in a loop while the runtime also has a socket registered (so its idle
+//!   thread waits in the I/O poller), counted like the echo round trips: [`TIMER_FIRINGS`] and
+//!   then twice as many. It shows what a firing costs when the timer and the poller are
+//!   driven by different threads.
+//!
 //! The load generator is the same for every server: tokio's current_thread runtime with raw
 //! sockets (no hyper on the client side), so the ratios compare servers.
 //!
@@ -57,6 +71,19 @@ const HELLO_CONNECTIONS: usize = 50;
 const IDLE_CONNECTIONS: usize = 1000;
 /// Round trips per counted run (and twice as many in the second run).
 const TRACE_TRIPS: u64 = 5_000;
+/// What the counted rows count (every thread of the process).
+const COUNTED_EVENTS: &str = "raw_syscalls:sys_enter,context-switches";
+/// Requests per counted run of `io/hyper_hello_counts` (and twice as many in the second run).
+const HELLO_REQUESTS: u64 = 50_000;
+/// How long `perf stat -p` is given to attach before the counted work starts.
+const PERF_ATTACH: Duration = Duration::from_millis(300);
+/// Timer firings per counted run of `io/timer_hop` (and twice as many in the second run).
+const TIMER_FIRINGS: u64 = 500;
+/// The sleep of `io/timer_hop`: short enough for many firings per second, long enough that
+/// every one ends in an idle wait.
+const TIMER_SLEEP: Duration = Duration::from_millis(1);
+/// How the `sleeps` server learns how many times to sleep.
+const FIRINGS_VAR: &str = "IO_BENCH_TIMER_FIRINGS";
 /// Warm-up before each measurement window (connections made, caches and buffers warm).
 const WARMUP: Duration = Duration::from_millis(200);
 
@@ -103,6 +130,18 @@ fn main() {
     if let Some(i) = args.iter().position(|a| a == "--serve") {
         pin_to(SERVER_CPU);
         server::run(&args[i + 1], &args[i + 2]);
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--hello-client") {
+        // A fixed amount of work for counting tools (`perf stat`) run by hand.
+        pin_to(CLIENT_CPU);
+        let addr = args[i + 1]
+            .parse()
+            .expect("--hello-client <addr> <requests>");
+        let requests = args[i + 2]
+            .parse()
+            .expect("--hello-client <addr> <requests>");
+        client::fixed_hello(addr, requests);
         return;
     }
     if args.iter().any(|a| a == "--list") {
@@ -255,6 +294,139 @@ fn run_suite(rounds: usize, window: Duration, only: Option<&str>) {
     if only.is_none_or(|o| "io/syscalls".starts_with(o) || o.starts_with("io/syscalls")) {
         syscalls_per_round_trip();
     }
+    if only.is_none_or(|o| {
+        "io/hyper_hello_counts".starts_with(o) || o.starts_with("io/hyper_hello_counts")
+    }) {
+        hello_counts();
+    }
+    if only.is_none_or(|o| "io/timer_hop".starts_with(o) || o.starts_with("io/timer_hop")) {
+        timer_hop();
+    }
+}
+
+/// Syscalls and context switches per timer firing (see the header): each implementation's
+/// `sleeps` server under `perf stat`, [`TIMER_FIRINGS`] and then twice as many firings; the
+/// difference divided by [`TIMER_FIRINGS`].
+fn timer_hop() {
+    if !perf_works() {
+        println!("io/timer_hop: perf is not available here; not measured");
+        return;
+    }
+    let mut row = Vec::new();
+    for id in IMPLS {
+        let counts = |firings: u64| -> Option<(u64, u64)> {
+            // SAFETY: no other thread of this process reads or writes the environment now
+            // (the suite runs its workloads one after another on this thread).
+            unsafe { std::env::set_var(FIRINGS_VAR, firings.to_string()) };
+            Server::start(id, "sleeps", true).wait_counted()
+        };
+        match (counts(TIMER_FIRINGS), counts(2 * TIMER_FIRINGS)) {
+            (Some(one), Some(two)) => {
+                let per = |a: u64, b: u64| (b as f64 - a as f64) / TIMER_FIRINGS as f64;
+                let (calls, switches) = (per(one.0, two.0), per(one.1, two.1));
+                write_result("io/timer_hop_syscalls", id, calls);
+                write_result("io/timer_hop_context_switches", id, switches);
+                row.push(format!("{id} {calls:.2} ({switches:.2} cs)"));
+            }
+            _ => row.push(format!("{id} (perf failed)")),
+        }
+    }
+    println!(
+        "io/timer_hop (sleep({TIMER_SLEEP:?}) in a loop while the runtime waits in its I/O \
+         poller; syscalls per firing, in brackets context switches): {}",
+        row.join(", ")
+    );
+}
+
+/// The syscall and context switch counts a `perf stat -x,` run wrote to `out` (then removed).
+fn read_counts(out: &std::path::Path) -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string(out).ok()?;
+    let _ = std::fs::remove_file(out);
+    let count = |event: &str| -> Option<u64> {
+        let line = text.lines().find(|l| l.contains(event))?;
+        line.split(',').next()?.trim().parse().ok()
+    };
+    Some((count("raw_syscalls:sys_enter")?, count("context-switches")?))
+}
+
+/// `perf stat` counting [`COUNTED_EVENTS`] into `out`, of `pid` (attached) or else of the
+/// command that follows.
+fn perf_stat(out: &std::path::Path, pid: Option<u32>) -> Command {
+    let mut c = Command::new("perf");
+    c.args(["stat", "-e", COUNTED_EVENTS, "-x,", "-o"]).arg(out);
+    if let Some(pid) = pid {
+        c.args(["-p", &pid.to_string()]);
+    } else {
+        c.arg("--");
+    }
+    c
+}
+
+/// Syscalls and context switches per hyper request, of the server and of the load generator
+/// (see the header): [`HELLO_REQUESTS`] and then twice as many requests, the difference
+/// divided by [`HELLO_REQUESTS`].
+fn hello_counts() {
+    if !perf_works() {
+        println!("io/hyper_hello_counts: perf is not available here; not measured");
+        return;
+    }
+    let exe = std::env::current_exe().expect("the bench binary's path");
+    let tmp = |what: &str, id: &str| {
+        std::env::temp_dir().join(format!("io-bench-{what}-{}-{id}.txt", std::process::id()))
+    };
+    let mut row = Vec::new();
+    for id in IMPLS {
+        let counts = |requests: u64| -> Option<((u64, u64), (u64, u64))> {
+            let server = Server::start(id, "hello", false);
+            let (srv_out, cli_out) = (tmp("server", id), tmp("client", id));
+            let mut perf = perf_stat(&srv_out, Some(server.pid()))
+                .stderr(Stdio::null())
+                .spawn()
+                .ok()?;
+            // perf attaches in a few ms; the client must not start before.
+            std::thread::sleep(PERF_ATTACH);
+            let client = perf_stat(&cli_out, None)
+                .arg(&exe)
+                .args(["--hello-client", &server.addr.to_string()])
+                .arg(requests.to_string())
+                .status();
+            // SAFETY: plain kill(2) of our own child (perf), which prints its counts on SIGINT.
+            unsafe { libc::kill(perf.id() as libc::pid_t, libc::SIGINT) };
+            let _ = perf.wait();
+            server.stop();
+            if !client.ok()?.success() {
+                return None;
+            }
+            Some((read_counts(&srv_out)?, read_counts(&cli_out)?))
+        };
+        match (counts(HELLO_REQUESTS), counts(2 * HELLO_REQUESTS)) {
+            (Some((s1, c1)), Some((s2, c2))) => {
+                let per = |a: u64, b: u64| (b as f64 - a as f64) / HELLO_REQUESTS as f64;
+                let server = (per(s1.0, s2.0), per(s1.1, s2.1));
+                let client = (per(c1.0, c2.0), per(c1.1, c2.1));
+                write_result("io/hyper_hello_server_syscalls", id, server.0);
+                write_result("io/hyper_hello_client_syscalls", id, client.0);
+                row.push(format!(
+                    "{id} {:.2} ({:.4} cs) / client {:.2} ({:.4} cs)",
+                    server.0, server.1, client.0, client.1
+                ));
+            }
+            _ => row.push(format!("{id} (perf failed)")),
+        }
+    }
+    println!(
+        "io/hyper_hello_counts (per request, {HELLO_CONNECTIONS} connections: server syscalls, \
+         in brackets context switches / the load generator's): {}",
+        row.join(", ")
+    );
+}
+
+/// Whether `perf stat` can count the `raw_syscalls` tracepoint here.
+fn perf_works() -> bool {
+    Command::new("perf")
+        .args(["stat", "-e", "raw_syscalls:sys_enter", "-x,", "--", "true"])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// Writes one result the way criterion does, so `cargo xtask bench` includes it.
@@ -313,11 +485,7 @@ fn idle_hyper_memory() {
 /// Counts the syscalls of each implementation's echo server over one connection; prints
 /// syscalls per round trip.
 fn syscalls_per_round_trip() {
-    let perf_works = Command::new("perf")
-        .args(["stat", "-e", "raw_syscalls:sys_enter", "-x,", "--", "true"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !perf_works {
+    if !perf_works() {
         println!(
             "io/syscalls_per_echo_round_trip: perf (with the raw_syscalls tracepoint) is not \
              available here; not measured"
@@ -366,17 +534,8 @@ impl Server {
         });
         let mut cmd = match &count_out {
             Some(out) => {
-                let mut c = Command::new("perf");
-                c.args([
-                    "stat",
-                    "-e",
-                    "raw_syscalls:sys_enter,context-switches",
-                    "-x,",
-                    "-o",
-                ])
-                .arg(out)
-                .arg("--")
-                .arg(&exe);
+                let mut c = perf_stat(out, None);
+                c.arg(&exe);
                 c
             }
             None => Command::new(&exe),
@@ -428,14 +587,7 @@ impl Server {
     /// counts.
     fn wait_counted(mut self) -> Option<(u64, u64)> {
         let _ = self.child.wait();
-        let out = self.count_out.take()?;
-        let text = std::fs::read_to_string(&out).ok()?;
-        let _ = std::fs::remove_file(&out);
-        let count = |event: &str| -> Option<u64> {
-            let line = text.lines().find(|l| l.contains(event))?;
-            line.split(',').next()?.trim().parse().ok()
-        };
-        Some((count("raw_syscalls:sys_enter")?, count("context-switches")?))
+        read_counts(&self.count_out.take()?)
     }
 }
 
@@ -447,6 +599,9 @@ mod server {
     pub fn run(id: &str, kind: &str) {
         if kind == "hello-idle" {
             idle_monitor();
+        }
+        if kind == "sleeps" {
+            return sleeps(id);
         }
         match id {
             "ours" => ours(kind),
@@ -506,6 +661,67 @@ mod server {
         Ok(hyper_rt::hyper::Response::new(http_body_util::Full::new(
             bytes::Bytes::from_static(HELLO),
         )))
+    }
+
+    /// [`TIMER_FIRINGS`] (from the environment: [`FIRINGS_VAR`]) sleeps of [`TIMER_SLEEP`] in a
+    /// loop in one spawned task, while the runtime also has a socket registered (so its idle
+    /// thread waits in the I/O poller), then exit.
+    fn sleeps(id: &str) {
+        let n: u64 = std::env::var(FIRINGS_VAR)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .expect("the number of sleeps");
+        match id {
+            "ours" => {
+                let ex = executor::Executor::new();
+                ex.block_on(async {
+                    let listener = reactor::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                    announce(listener.local_addr().unwrap());
+                    executor::spawn(async move {
+                        for _ in 0..n {
+                            timers::sleep(TIMER_SLEEP).await;
+                        }
+                    })
+                    .await;
+                });
+            }
+            "tokio" | "tokio-mt2" => {
+                let mut b = if id == "tokio" {
+                    tokio::runtime::Builder::new_current_thread()
+                } else {
+                    let mut b = tokio::runtime::Builder::new_multi_thread();
+                    b.worker_threads(2);
+                    b
+                };
+                b.enable_all().build().unwrap().block_on(async {
+                    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                    announce(listener.local_addr().unwrap());
+                    tokio::spawn(async move {
+                        for _ in 0..n {
+                            tokio::time::sleep(TIMER_SLEEP).await;
+                        }
+                    })
+                    .await
+                    .unwrap();
+                });
+            }
+            "smol" => {
+                let ex = async_executor::Executor::new();
+                async_io::block_on(ex.run(async {
+                    let listener =
+                        async_io::Async::<std::net::TcpListener>::bind(([127, 0, 0, 1], 0))
+                            .unwrap();
+                    announce(listener.get_ref().local_addr().unwrap());
+                    ex.spawn(async move {
+                        for _ in 0..n {
+                            async_io::Timer::after(TIMER_SLEEP).await;
+                        }
+                    })
+                    .await;
+                }));
+            }
+            _ => panic!("unknown implementation {id}"),
+        }
     }
 
     fn ours(kind: &str) {
@@ -896,6 +1112,34 @@ mod client {
                 .and_then(|n| n.parse().ok())
                 .unwrap_or_else(|| panic!("the server said {line:?}"))
         })
+    }
+
+    /// `requests` keep-alive GETs spread over [`HELLO_CONNECTIONS`] connections (one
+    /// outstanding per connection), then close.
+    pub fn fixed_hello(addr: SocketAddr, requests: u64) {
+        runtime().block_on(async move {
+            let streams = connect_all(addr, HELLO_CONNECTIONS).await;
+            let per = requests / HELLO_CONNECTIONS as u64;
+            let tasks: Vec<_> = streams
+                .into_iter()
+                .map(|mut s| {
+                    tokio::spawn(async move {
+                        let mut buf = Vec::with_capacity(512);
+                        for _ in 0..per {
+                            s.write_all(REQUEST).await.unwrap();
+                            buf.clear();
+                            while !buf.ends_with(HELLO) {
+                                let got = s.read_buf(&mut buf).await.unwrap();
+                                assert!(got > 0, "the server closed the connection");
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+        });
     }
 
     /// Exactly `trips` echo round trips on one connection, then close.
