@@ -38,7 +38,8 @@
 //!   [`TIMER_SLEEP`] in a loop while the runtime also has a socket registered (so its idle
 //!   thread waits in the I/O poller), counted like the echo round trips: [`TIMER_FIRINGS`] and
 //!   then twice as many. It shows what a firing costs when the timer and the poller are
-//!   driven by different threads.
+//!   driven by different threads. Also printed: the mean time per sleep of the longer run
+//!   (how late the timers fire: a poller that waits in milliseconds rounds up).
 //!
 //! The load generator is the same for every server: tokio's current_thread runtime with raw
 //! sockets (no hyper on the client side), so the ratios compare servers.
@@ -314,26 +315,36 @@ fn timer_hop() {
     }
     let mut row = Vec::new();
     for id in IMPLS {
-        let counts = |firings: u64| -> Option<(u64, u64)> {
+        let counts = |firings: u64| -> Option<((u64, u64), f64)> {
             // SAFETY: no other thread of this process reads or writes the environment now
             // (the suite runs its workloads one after another on this thread).
             unsafe { std::env::set_var(FIRINGS_VAR, firings.to_string()) };
-            Server::start(id, "sleeps", true).wait_counted()
+            let mut server = Server::start(id, "sleeps", true);
+            let period: Option<f64> = server
+                .read_line()
+                .trim()
+                .strip_prefix("period ")
+                .and_then(|ns| ns.parse().ok());
+            Some((server.wait_counted()?, period?))
         };
         match (counts(TIMER_FIRINGS), counts(2 * TIMER_FIRINGS)) {
-            (Some(one), Some(two)) => {
+            (Some((one, _)), Some((two, period))) => {
                 let per = |a: u64, b: u64| (b as f64 - a as f64) / TIMER_FIRINGS as f64;
                 let (calls, switches) = (per(one.0, two.0), per(one.1, two.1));
                 write_result("io/timer_hop_syscalls", id, calls);
                 write_result("io/timer_hop_context_switches", id, switches);
-                row.push(format!("{id} {calls:.2} ({switches:.2} cs)"));
+                write_result("io/timer_hop_period", id, period);
+                row.push(format!(
+                    "{id} {calls:.2} ({switches:.2} cs, {:.0} µs per sleep)",
+                    period / 1e3
+                ));
             }
             _ => row.push(format!("{id} (perf failed)")),
         }
     }
     println!(
         "io/timer_hop (sleep({TIMER_SLEEP:?}) in a loop while the runtime waits in its I/O \
-         poller; syscalls per firing, in brackets context switches): {}",
+         poller; syscalls per firing, in brackets context switches and the mean time per sleep): {}",
         row.join(", ")
     );
 }
@@ -678,9 +689,11 @@ mod server {
                     let listener = reactor::net::TcpListener::bind("127.0.0.1:0").unwrap();
                     announce(listener.local_addr().unwrap());
                     executor::spawn(async move {
+                        let start = Instant::now();
                         for _ in 0..n {
                             timers::sleep(TIMER_SLEEP).await;
                         }
+                        report_period(start, n);
                     })
                     .await;
                 });
@@ -697,9 +710,11 @@ mod server {
                     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                     announce(listener.local_addr().unwrap());
                     tokio::spawn(async move {
+                        let start = Instant::now();
                         for _ in 0..n {
                             tokio::time::sleep(TIMER_SLEEP).await;
                         }
+                        report_period(start, n);
                     })
                     .await
                     .unwrap();
@@ -713,15 +728,24 @@ mod server {
                             .unwrap();
                     announce(listener.get_ref().local_addr().unwrap());
                     ex.spawn(async move {
+                        let start = Instant::now();
                         for _ in 0..n {
                             async_io::Timer::after(TIMER_SLEEP).await;
                         }
+                        report_period(start, n);
                     })
                     .await;
                 }));
             }
             _ => panic!("unknown implementation {id}"),
         }
+    }
+
+    /// Prints the mean time per sleep of a `sleeps` loop that started at `start`.
+    fn report_period(start: Instant, n: u64) {
+        let mut out = std::io::stdout();
+        writeln!(out, "period {}", start.elapsed().as_nanos() / u128::from(n)).unwrap();
+        out.flush().unwrap();
     }
 
     fn ours(kind: &str) {
