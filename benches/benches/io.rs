@@ -13,8 +13,10 @@
 //! * `io/hyper_hello`: hyper HTTP/1 "Hello, world!" over [`HELLO_CONNECTIONS`] keep-alive
 //!   connections: ns per request (the inverse of requests/s). Every server runs the same hyper
 //!   configuration with the header-read timeout off, so no timer is involved.
-//! * `io/hyper_hello_server_cpu/50`: the same run, but the server's CPU time (every thread's,
-//!   from `/proc/<pid>/task/*/schedstat`) per request inside the window. The servers are busy
+//! * `io/hyper_hello_server_cpu/50` and `io/echo_server_cpu/{1,50,1000}`: the same runs, but
+//!   the server's CPU time (every thread's, from `/proc/<pid>/task/*/schedstat`) per
+//!   operation inside the window. Each of these workloads also prints how much of the window
+//!   the server and the load generator were on a CPU: the side near 100 % bounds the rate. The servers are busy
 //!   only about half of `io/hyper_hello`'s time per request (the load generator and the
 //!   loopback bound it), and a profile puts ~85% of every server's CPU time in the kernel's
 //!   TCP path, so this row is the one that compares what the servers themselves spend.
@@ -216,6 +218,8 @@ struct Sample {
     p99_ns: Option<f64>,
     /// The server's CPU nanoseconds per operation in the window, where measured.
     server_cpu_ns: Option<f64>,
+    /// The load generator's (this process's) CPU nanoseconds per operation in the window.
+    client_cpu_ns: Option<f64>,
 }
 
 fn run_suite(rounds: usize, window: Duration, only: Option<&str>) {
@@ -260,15 +264,17 @@ fn run_suite(rounds: usize, window: Duration, only: Option<&str>) {
         for (i, id) in IMPLS.iter().enumerate() {
             write_result(&label, id, benches::median(times[i].clone()));
         }
-        if matches!(workload, Workload::Hello) {
+        if matches!(workload, Workload::Hello | Workload::Echo(_)) {
             let cpu: Vec<Vec<f64>> = samples[w]
                 .iter()
                 .map(|s| s.iter().filter_map(|x| x.server_cpu_ns).collect())
                 .collect();
             if cpu.iter().all(|c| !c.is_empty()) {
-                let cpu_label = label.replace("io/hyper_hello", "io/hyper_hello_server_cpu");
+                let cpu_label = label
+                    .replace("io/hyper_hello", "io/hyper_hello_server_cpu")
+                    .replace("io/echo", "io/echo_server_cpu");
                 benches::print_interleaved(
-                    &format!("{cpu_label} (server CPU ns per request)"),
+                    &format!("{cpu_label} (server CPU ns per operation)"),
                     &IMPLS,
                     &cpu,
                 );
@@ -276,6 +282,31 @@ fn run_suite(rounds: usize, window: Duration, only: Option<&str>) {
                     write_result(&cpu_label, id, benches::median(cpu[i].clone()));
                 }
             }
+            // Which side bounds the rate: the share of the window each was on a CPU.
+            let busy: Vec<String> = IMPLS
+                .iter()
+                .zip(&samples[w])
+                .map(|(id, s)| {
+                    let share = |f: fn(&Sample) -> Option<f64>| {
+                        let v: Vec<f64> =
+                            s.iter().filter_map(|x| Some(f(x)? / x.ns_per_op)).collect();
+                        if v.is_empty() {
+                            f64::NAN
+                        } else {
+                            100.0 * benches::median(v)
+                        }
+                    };
+                    format!(
+                        "{id} server {:.0}% / load generator {:.0}%",
+                        share(|x| x.server_cpu_ns),
+                        share(|x| x.client_cpu_ns)
+                    )
+                })
+                .collect();
+            println!(
+                "{label} busy (median share of the window on a CPU): {}",
+                busy.join(", ")
+            );
         }
         if matches!(workload, Workload::Echo(_)) {
             let p99: Vec<Vec<f64>> = samples[w]
@@ -975,7 +1006,7 @@ mod client {
     pub fn measure(workload: Workload, addr: SocketAddr, pid: u32, window: Duration) -> Sample {
         runtime().block_on(async move {
             match workload {
-                Workload::Echo(n) => echo(addr, n, window).await,
+                Workload::Echo(n) => echo(addr, pid, n, window).await,
                 Workload::Accept => accept(addr, window).await,
                 Workload::Hello => hello(addr, pid, window).await,
             }
@@ -993,8 +1024,26 @@ mod client {
         Some(total)
     }
 
+    /// The CPU nanoseconds of the server (`pid`) and of this process (the load generator)
+    /// between `start` and `end`, the window whose operations are counted.
+    fn cpu_window(
+        pid: u32,
+        start: Instant,
+        end: Instant,
+    ) -> tokio::task::JoinHandle<Option<(u64, u64)>> {
+        tokio::spawn(async move {
+            tokio::time::sleep_until(start.into()).await;
+            let (server, client) = (cpu_ns(pid), cpu_ns(std::process::id()));
+            tokio::time::sleep_until(end.into()).await;
+            Some((
+                cpu_ns(pid)? - server?,
+                cpu_ns(std::process::id())? - client?,
+            ))
+        })
+    }
+
     /// Each connection: write a message, read it back, again; latencies inside the window.
-    async fn echo(addr: SocketAddr, conns: usize, window: Duration) -> Sample {
+    async fn echo(addr: SocketAddr, pid: u32, conns: usize, window: Duration) -> Sample {
         let streams = connect_all(addr, conns).await;
         let start = Instant::now() + WARMUP;
         let end = start + window;
@@ -1019,16 +1068,20 @@ mod client {
                 })
             })
             .collect();
+        let cpu = cpu_window(pid, start, end);
         let mut lat = Vec::new();
         for t in tasks {
             lat.extend(t.await.unwrap());
         }
         lat.sort_unstable();
         let p99 = lat[(lat.len() * 99 / 100).min(lat.len() - 1)] as f64;
+        let n = lat.len() as f64;
+        let cpu = cpu.await.unwrap();
         Sample {
-            ns_per_op: window.as_nanos() as f64 / lat.len() as f64,
+            ns_per_op: window.as_nanos() as f64 / n,
             p99_ns: Some(p99),
-            server_cpu_ns: None,
+            server_cpu_ns: cpu.map(|(server, _)| server as f64 / n),
+            client_cpu_ns: cpu.map(|(_, client)| client as f64 / n),
         }
     }
 
@@ -1065,6 +1118,7 @@ mod client {
             ns_per_op: window.as_nanos() as f64 / n as f64,
             p99_ns: None,
             server_cpu_ns: None,
+            client_cpu_ns: None,
         }
     }
 
@@ -1098,21 +1152,18 @@ mod client {
                 })
             })
             .collect();
-        // The server's CPU time over the same window as the requests counted.
-        let cpu = tokio::spawn(async move {
-            tokio::time::sleep_until(start.into()).await;
-            let before = cpu_ns(pid);
-            tokio::time::sleep_until(end.into()).await;
-            Some(cpu_ns(pid)? - before?)
-        });
+        let cpu = cpu_window(pid, start, end);
         let mut n = 0;
         for t in tasks {
             n += t.await.unwrap();
         }
+        let n = n as f64;
+        let cpu = cpu.await.unwrap();
         Sample {
-            ns_per_op: window.as_nanos() as f64 / n as f64,
+            ns_per_op: window.as_nanos() as f64 / n,
             p99_ns: None,
-            server_cpu_ns: cpu.await.unwrap().map(|ns| ns as f64 / n as f64),
+            server_cpu_ns: cpu.map(|(server, _)| server as f64 / n),
+            client_cpu_ns: cpu.map(|(_, client)| client as f64 / n),
         }
     }
 
