@@ -1,7 +1,8 @@
 //! Timers folded into the reactor's waits (the driver's invariant 7): in a process whose
 //! reactor exists before its first timer waits, no timer thread is started, a runner waiting
-//! in the poller fires the timers itself, and a timer handed in from another thread with an
-//! earlier deadline ends that runner's wait.
+//! in the poller fires the timers itself, a timer handed in from another thread with an
+//! earlier deadline ends that runner's wait, and with no runner the reactor's fallback thread
+//! fires them.
 //!
 //! This file is its own process, and every test here makes the reactor before any timer. Each
 //! runs under [`testkit::within`], whose limit only turns a hang (a lost wake-up) into a
@@ -80,5 +81,28 @@ fn a_timer_from_another_thread_ends_the_runners_wait_in_the_reactor() {
             ex.block_on(rx).unwrap();
             sleeper.join().unwrap();
         }
+    });
+}
+
+#[test]
+fn with_no_runner_the_reactors_fallback_thread_fires_the_timers() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    testkit::within(HANG, || {
+        let _reactor = reactor_on();
+        // No executor here: `block_on::block_on` parks its own thread, and only the reactor's
+        // fallback thread waits in the poller, so only it can fire these.
+        let start = Instant::now();
+        block_on::block_on(async {
+            for _ in 0..5 {
+                timers::sleep(Duration::from_millis(2)).await;
+            }
+            timers::timeout(Duration::from_millis(2), std::future::pending::<()>())
+                .await
+                .unwrap_err();
+        });
+        assert!(
+            start.elapsed() >= Duration::from_millis(12),
+            "a timer fired early"
+        );
     });
 }
