@@ -13,8 +13,10 @@
 //! * `io/hyper_hello`: hyper HTTP/1 "Hello, world!" over [`HELLO_CONNECTIONS`] keep-alive
 //!   connections: ns per request (the inverse of requests/s). Every server runs the same hyper
 //!   configuration with the header-read timeout off, so no timer is involved.
-//! * `io/hyper_hello_server_cpu/50`: the same run, but the server's CPU time (every thread's,
-//!   from `/proc/<pid>/task/*/schedstat`) per request inside the window. The servers are busy
+//! * `io/hyper_hello_server_cpu/50` and `io/echo_server_cpu/{1,50,1000}`: the same runs, but
+//!   the server's CPU time (every thread's, from `/proc/<pid>/task/*/schedstat`) per
+//!   operation inside the window. Each of these workloads also prints how much of the window
+//!   the server and the load generator were on a CPU: the side near 100 % bounds the rate. The servers are busy
 //!   only about half of `io/hyper_hello`'s time per request (the load generator and the
 //!   loopback bound it), and a profile puts ~85% of every server's CPU time in the kernel's
 //!   TCP path, so this row is the one that compares what the servers themselves spend.
@@ -25,6 +27,21 @@
 //!   thread), fed [`TRACE_TRIPS`] and then twice as many round trips on one connection; the
 //!   difference divided by [`TRACE_TRIPS`] (startup cancels out). Not `strace -c`: ptrace slows the server so much that the next
 //!   message is always there before it would wait, which hides every wait's syscalls.
+//!
+//! * `io/hyper_hello_counts`: syscalls and context switches per hyper request, of the server
+//!   (`perf stat -p`, every thread) and of the load generator (a child process of this binary,
+//!   `--hello-client <addr> <requests>`, under `perf stat`), for [`HELLO_REQUESTS`] and then
+//!   twice as many requests over [`HELLO_CONNECTIONS`] connections; the difference divided by
+//!   [`HELLO_REQUESTS`]. Syscalls hardly move with the machine's load, so this row shows a
+//!   server that answers in smaller batches (the load generator turns its poller more often)
+//!   where the time rows drown it in noise. Context switches do move with load (a server that
+//!   catches up blocks more often).
+//! * `io/timer_hop`: syscalls and context switches per timer firing of a task that sleeps
+//!   [`TIMER_SLEEP`] in a loop while the runtime also has a socket registered (so its idle
+//!   thread waits in the I/O poller), counted like the echo round trips: [`TIMER_FIRINGS`] and
+//!   then twice as many. It shows what a firing costs when the timer and the poller are
+//!   driven by different threads. Also printed: the mean time per sleep of the longer run
+//!   (how late the timers fire: a poller that waits in milliseconds rounds up).
 //!
 //! The load generator is the same for every server: tokio's current_thread runtime with raw
 //! sockets (no hyper on the client side), so the ratios compare servers.
@@ -57,6 +74,19 @@ const HELLO_CONNECTIONS: usize = 50;
 const IDLE_CONNECTIONS: usize = 1000;
 /// Round trips per counted run (and twice as many in the second run).
 const TRACE_TRIPS: u64 = 5_000;
+/// What the counted rows count (every thread of the process).
+const COUNTED_EVENTS: &str = "raw_syscalls:sys_enter,context-switches";
+/// Requests per counted run of `io/hyper_hello_counts` (and twice as many in the second run).
+const HELLO_REQUESTS: u64 = 50_000;
+/// How long `perf stat -p` is given to attach before the counted work starts.
+const PERF_ATTACH: Duration = Duration::from_millis(300);
+/// Timer firings per counted run of `io/timer_hop` (and twice as many in the second run).
+const TIMER_FIRINGS: u64 = 500;
+/// The sleep of `io/timer_hop`: short enough for many firings per second, long enough that
+/// every one ends in an idle wait.
+const TIMER_SLEEP: Duration = Duration::from_millis(1);
+/// How the `sleeps` server learns how many times to sleep.
+const FIRINGS_VAR: &str = "IO_BENCH_TIMER_FIRINGS";
 /// Warm-up before each measurement window (connections made, caches and buffers warm).
 const WARMUP: Duration = Duration::from_millis(200);
 
@@ -103,6 +133,18 @@ fn main() {
     if let Some(i) = args.iter().position(|a| a == "--serve") {
         pin_to(SERVER_CPU);
         server::run(&args[i + 1], &args[i + 2]);
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--hello-client") {
+        // A fixed amount of work for counting tools (`perf stat`) run by hand.
+        pin_to(CLIENT_CPU);
+        let addr = args[i + 1]
+            .parse()
+            .expect("--hello-client <addr> <requests>");
+        let requests = args[i + 2]
+            .parse()
+            .expect("--hello-client <addr> <requests>");
+        client::fixed_hello(addr, requests);
         return;
     }
     if args.iter().any(|a| a == "--list") {
@@ -176,6 +218,8 @@ struct Sample {
     p99_ns: Option<f64>,
     /// The server's CPU nanoseconds per operation in the window, where measured.
     server_cpu_ns: Option<f64>,
+    /// The load generator's (this process's) CPU nanoseconds per operation in the window.
+    client_cpu_ns: Option<f64>,
 }
 
 fn run_suite(rounds: usize, window: Duration, only: Option<&str>) {
@@ -220,15 +264,17 @@ fn run_suite(rounds: usize, window: Duration, only: Option<&str>) {
         for (i, id) in IMPLS.iter().enumerate() {
             write_result(&label, id, benches::median(times[i].clone()));
         }
-        if matches!(workload, Workload::Hello) {
+        if matches!(workload, Workload::Hello | Workload::Echo(_)) {
             let cpu: Vec<Vec<f64>> = samples[w]
                 .iter()
                 .map(|s| s.iter().filter_map(|x| x.server_cpu_ns).collect())
                 .collect();
             if cpu.iter().all(|c| !c.is_empty()) {
-                let cpu_label = label.replace("io/hyper_hello", "io/hyper_hello_server_cpu");
+                let cpu_label = label
+                    .replace("io/hyper_hello", "io/hyper_hello_server_cpu")
+                    .replace("io/echo", "io/echo_server_cpu");
                 benches::print_interleaved(
-                    &format!("{cpu_label} (server CPU ns per request)"),
+                    &format!("{cpu_label} (server CPU ns per operation)"),
                     &IMPLS,
                     &cpu,
                 );
@@ -236,6 +282,31 @@ fn run_suite(rounds: usize, window: Duration, only: Option<&str>) {
                     write_result(&cpu_label, id, benches::median(cpu[i].clone()));
                 }
             }
+            // Which side bounds the rate: the share of the window each was on a CPU.
+            let busy: Vec<String> = IMPLS
+                .iter()
+                .zip(&samples[w])
+                .map(|(id, s)| {
+                    let share = |f: fn(&Sample) -> Option<f64>| {
+                        let v: Vec<f64> =
+                            s.iter().filter_map(|x| Some(f(x)? / x.ns_per_op)).collect();
+                        if v.is_empty() {
+                            f64::NAN
+                        } else {
+                            100.0 * benches::median(v)
+                        }
+                    };
+                    format!(
+                        "{id} server {:.0}% / load generator {:.0}%",
+                        share(|x| x.server_cpu_ns),
+                        share(|x| x.client_cpu_ns)
+                    )
+                })
+                .collect();
+            println!(
+                "{label} busy (median share of the window on a CPU): {}",
+                busy.join(", ")
+            );
         }
         if matches!(workload, Workload::Echo(_)) {
             let p99: Vec<Vec<f64>> = samples[w]
@@ -255,6 +326,149 @@ fn run_suite(rounds: usize, window: Duration, only: Option<&str>) {
     if only.is_none_or(|o| "io/syscalls".starts_with(o) || o.starts_with("io/syscalls")) {
         syscalls_per_round_trip();
     }
+    if only.is_none_or(|o| {
+        "io/hyper_hello_counts".starts_with(o) || o.starts_with("io/hyper_hello_counts")
+    }) {
+        hello_counts();
+    }
+    if only.is_none_or(|o| "io/timer_hop".starts_with(o) || o.starts_with("io/timer_hop")) {
+        timer_hop();
+    }
+}
+
+/// Syscalls and context switches per timer firing (see the header): each implementation's
+/// `sleeps` server under `perf stat`, [`TIMER_FIRINGS`] and then twice as many firings; the
+/// difference divided by [`TIMER_FIRINGS`].
+fn timer_hop() {
+    if !perf_works() {
+        println!("io/timer_hop: perf is not available here; not measured");
+        return;
+    }
+    let mut row = Vec::new();
+    for id in IMPLS {
+        let counts = |firings: u64| -> Option<((u64, u64), f64)> {
+            // SAFETY: no other thread of this process reads or writes the environment now
+            // (the suite runs its workloads one after another on this thread).
+            unsafe { std::env::set_var(FIRINGS_VAR, firings.to_string()) };
+            let mut server = Server::start(id, "sleeps", true);
+            let period: Option<f64> = server
+                .read_line()
+                .trim()
+                .strip_prefix("period ")
+                .and_then(|ns| ns.parse().ok());
+            Some((server.wait_counted()?, period?))
+        };
+        match (counts(TIMER_FIRINGS), counts(2 * TIMER_FIRINGS)) {
+            (Some((one, _)), Some((two, period))) => {
+                let per = |a: u64, b: u64| (b as f64 - a as f64) / TIMER_FIRINGS as f64;
+                let (calls, switches) = (per(one.0, two.0), per(one.1, two.1));
+                write_result("io/timer_hop_syscalls", id, calls);
+                write_result("io/timer_hop_context_switches", id, switches);
+                write_result("io/timer_hop_period", id, period);
+                row.push(format!(
+                    "{id} {calls:.2} ({switches:.2} cs, {:.0} µs per sleep)",
+                    period / 1e3
+                ));
+            }
+            _ => row.push(format!("{id} (perf failed)")),
+        }
+    }
+    println!(
+        "io/timer_hop (sleep({TIMER_SLEEP:?}) in a loop while the runtime waits in its I/O \
+         poller; syscalls per firing, in brackets context switches and the mean time per sleep): {}",
+        row.join(", ")
+    );
+}
+
+/// The syscall and context switch counts a `perf stat -x,` run wrote to `out` (then removed).
+fn read_counts(out: &std::path::Path) -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string(out).ok()?;
+    let _ = std::fs::remove_file(out);
+    let count = |event: &str| -> Option<u64> {
+        let line = text.lines().find(|l| l.contains(event))?;
+        line.split(',').next()?.trim().parse().ok()
+    };
+    Some((count("raw_syscalls:sys_enter")?, count("context-switches")?))
+}
+
+/// `perf stat` counting [`COUNTED_EVENTS`] into `out`, of `pid` (attached) or else of the
+/// command that follows.
+fn perf_stat(out: &std::path::Path, pid: Option<u32>) -> Command {
+    let mut c = Command::new("perf");
+    c.args(["stat", "-e", COUNTED_EVENTS, "-x,", "-o"]).arg(out);
+    if let Some(pid) = pid {
+        c.args(["-p", &pid.to_string()]);
+    } else {
+        c.arg("--");
+    }
+    c
+}
+
+/// Syscalls and context switches per hyper request, of the server and of the load generator
+/// (see the header): [`HELLO_REQUESTS`] and then twice as many requests, the difference
+/// divided by [`HELLO_REQUESTS`].
+fn hello_counts() {
+    if !perf_works() {
+        println!("io/hyper_hello_counts: perf is not available here; not measured");
+        return;
+    }
+    let exe = std::env::current_exe().expect("the bench binary's path");
+    let tmp = |what: &str, id: &str| {
+        std::env::temp_dir().join(format!("io-bench-{what}-{}-{id}.txt", std::process::id()))
+    };
+    let mut row = Vec::new();
+    for id in IMPLS {
+        let counts = |requests: u64| -> Option<((u64, u64), (u64, u64))> {
+            let server = Server::start(id, "hello", false);
+            let (srv_out, cli_out) = (tmp("server", id), tmp("client", id));
+            let mut perf = perf_stat(&srv_out, Some(server.pid()))
+                .stderr(Stdio::null())
+                .spawn()
+                .ok()?;
+            // perf attaches in a few ms; the client must not start before.
+            std::thread::sleep(PERF_ATTACH);
+            let client = perf_stat(&cli_out, None)
+                .arg(&exe)
+                .args(["--hello-client", &server.addr.to_string()])
+                .arg(requests.to_string())
+                .status();
+            // SAFETY: plain kill(2) of our own child (perf), which prints its counts on SIGINT.
+            unsafe { libc::kill(perf.id() as libc::pid_t, libc::SIGINT) };
+            let _ = perf.wait();
+            server.stop();
+            if !client.ok()?.success() {
+                return None;
+            }
+            Some((read_counts(&srv_out)?, read_counts(&cli_out)?))
+        };
+        match (counts(HELLO_REQUESTS), counts(2 * HELLO_REQUESTS)) {
+            (Some((s1, c1)), Some((s2, c2))) => {
+                let per = |a: u64, b: u64| (b as f64 - a as f64) / HELLO_REQUESTS as f64;
+                let server = (per(s1.0, s2.0), per(s1.1, s2.1));
+                let client = (per(c1.0, c2.0), per(c1.1, c2.1));
+                write_result("io/hyper_hello_server_syscalls", id, server.0);
+                write_result("io/hyper_hello_client_syscalls", id, client.0);
+                row.push(format!(
+                    "{id} {:.2} ({:.4} cs) / client {:.2} ({:.4} cs)",
+                    server.0, server.1, client.0, client.1
+                ));
+            }
+            _ => row.push(format!("{id} (perf failed)")),
+        }
+    }
+    println!(
+        "io/hyper_hello_counts (per request, {HELLO_CONNECTIONS} connections: server syscalls, \
+         in brackets context switches / the load generator's): {}",
+        row.join(", ")
+    );
+}
+
+/// Whether `perf stat` can count the `raw_syscalls` tracepoint here.
+fn perf_works() -> bool {
+    Command::new("perf")
+        .args(["stat", "-e", "raw_syscalls:sys_enter", "-x,", "--", "true"])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// Writes one result the way criterion does, so `cargo xtask bench` includes it.
@@ -313,11 +527,7 @@ fn idle_hyper_memory() {
 /// Counts the syscalls of each implementation's echo server over one connection; prints
 /// syscalls per round trip.
 fn syscalls_per_round_trip() {
-    let perf_works = Command::new("perf")
-        .args(["stat", "-e", "raw_syscalls:sys_enter", "-x,", "--", "true"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !perf_works {
+    if !perf_works() {
         println!(
             "io/syscalls_per_echo_round_trip: perf (with the raw_syscalls tracepoint) is not \
              available here; not measured"
@@ -366,17 +576,8 @@ impl Server {
         });
         let mut cmd = match &count_out {
             Some(out) => {
-                let mut c = Command::new("perf");
-                c.args([
-                    "stat",
-                    "-e",
-                    "raw_syscalls:sys_enter,context-switches",
-                    "-x,",
-                    "-o",
-                ])
-                .arg(out)
-                .arg("--")
-                .arg(&exe);
+                let mut c = perf_stat(out, None);
+                c.arg(&exe);
                 c
             }
             None => Command::new(&exe),
@@ -428,14 +629,7 @@ impl Server {
     /// counts.
     fn wait_counted(mut self) -> Option<(u64, u64)> {
         let _ = self.child.wait();
-        let out = self.count_out.take()?;
-        let text = std::fs::read_to_string(&out).ok()?;
-        let _ = std::fs::remove_file(&out);
-        let count = |event: &str| -> Option<u64> {
-            let line = text.lines().find(|l| l.contains(event))?;
-            line.split(',').next()?.trim().parse().ok()
-        };
-        Some((count("raw_syscalls:sys_enter")?, count("context-switches")?))
+        read_counts(&self.count_out.take()?)
     }
 }
 
@@ -447,6 +641,9 @@ mod server {
     pub fn run(id: &str, kind: &str) {
         if kind == "hello-idle" {
             idle_monitor();
+        }
+        if kind == "sleeps" {
+            return sleeps(id);
         }
         match id {
             "ours" => ours(kind),
@@ -506,6 +703,80 @@ mod server {
         Ok(hyper_rt::hyper::Response::new(http_body_util::Full::new(
             bytes::Bytes::from_static(HELLO),
         )))
+    }
+
+    /// [`TIMER_FIRINGS`] (from the environment: [`FIRINGS_VAR`]) sleeps of [`TIMER_SLEEP`] in a
+    /// loop in one spawned task, while the runtime also has a socket registered (so its idle
+    /// thread waits in the I/O poller), then exit.
+    fn sleeps(id: &str) {
+        let n: u64 = std::env::var(FIRINGS_VAR)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .expect("the number of sleeps");
+        match id {
+            "ours" => {
+                let ex = executor::Executor::new();
+                ex.block_on(async {
+                    let listener = reactor::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                    announce(listener.local_addr().unwrap());
+                    executor::spawn(async move {
+                        let start = Instant::now();
+                        for _ in 0..n {
+                            timers::sleep(TIMER_SLEEP).await;
+                        }
+                        report_period(start, n);
+                    })
+                    .await;
+                });
+            }
+            "tokio" | "tokio-mt2" => {
+                let mut b = if id == "tokio" {
+                    tokio::runtime::Builder::new_current_thread()
+                } else {
+                    let mut b = tokio::runtime::Builder::new_multi_thread();
+                    b.worker_threads(2);
+                    b
+                };
+                b.enable_all().build().unwrap().block_on(async {
+                    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                    announce(listener.local_addr().unwrap());
+                    tokio::spawn(async move {
+                        let start = Instant::now();
+                        for _ in 0..n {
+                            tokio::time::sleep(TIMER_SLEEP).await;
+                        }
+                        report_period(start, n);
+                    })
+                    .await
+                    .unwrap();
+                });
+            }
+            "smol" => {
+                let ex = async_executor::Executor::new();
+                async_io::block_on(ex.run(async {
+                    let listener =
+                        async_io::Async::<std::net::TcpListener>::bind(([127, 0, 0, 1], 0))
+                            .unwrap();
+                    announce(listener.get_ref().local_addr().unwrap());
+                    ex.spawn(async move {
+                        let start = Instant::now();
+                        for _ in 0..n {
+                            async_io::Timer::after(TIMER_SLEEP).await;
+                        }
+                        report_period(start, n);
+                    })
+                    .await;
+                }));
+            }
+            _ => panic!("unknown implementation {id}"),
+        }
+    }
+
+    /// Prints the mean time per sleep of a `sleeps` loop that started at `start`.
+    fn report_period(start: Instant, n: u64) {
+        let mut out = std::io::stdout();
+        writeln!(out, "period {}", start.elapsed().as_nanos() / u128::from(n)).unwrap();
+        out.flush().unwrap();
     }
 
     fn ours(kind: &str) {
@@ -735,7 +1006,7 @@ mod client {
     pub fn measure(workload: Workload, addr: SocketAddr, pid: u32, window: Duration) -> Sample {
         runtime().block_on(async move {
             match workload {
-                Workload::Echo(n) => echo(addr, n, window).await,
+                Workload::Echo(n) => echo(addr, pid, n, window).await,
                 Workload::Accept => accept(addr, window).await,
                 Workload::Hello => hello(addr, pid, window).await,
             }
@@ -753,8 +1024,26 @@ mod client {
         Some(total)
     }
 
+    /// The CPU nanoseconds of the server (`pid`) and of this process (the load generator)
+    /// between `start` and `end`, the window whose operations are counted.
+    fn cpu_window(
+        pid: u32,
+        start: Instant,
+        end: Instant,
+    ) -> tokio::task::JoinHandle<Option<(u64, u64)>> {
+        tokio::spawn(async move {
+            tokio::time::sleep_until(start.into()).await;
+            let (server, client) = (cpu_ns(pid), cpu_ns(std::process::id()));
+            tokio::time::sleep_until(end.into()).await;
+            Some((
+                cpu_ns(pid)? - server?,
+                cpu_ns(std::process::id())? - client?,
+            ))
+        })
+    }
+
     /// Each connection: write a message, read it back, again; latencies inside the window.
-    async fn echo(addr: SocketAddr, conns: usize, window: Duration) -> Sample {
+    async fn echo(addr: SocketAddr, pid: u32, conns: usize, window: Duration) -> Sample {
         let streams = connect_all(addr, conns).await;
         let start = Instant::now() + WARMUP;
         let end = start + window;
@@ -779,16 +1068,20 @@ mod client {
                 })
             })
             .collect();
+        let cpu = cpu_window(pid, start, end);
         let mut lat = Vec::new();
         for t in tasks {
             lat.extend(t.await.unwrap());
         }
         lat.sort_unstable();
         let p99 = lat[(lat.len() * 99 / 100).min(lat.len() - 1)] as f64;
+        let n = lat.len() as f64;
+        let cpu = cpu.await.unwrap();
         Sample {
-            ns_per_op: window.as_nanos() as f64 / lat.len() as f64,
+            ns_per_op: window.as_nanos() as f64 / n,
             p99_ns: Some(p99),
-            server_cpu_ns: None,
+            server_cpu_ns: cpu.map(|(server, _)| server as f64 / n),
+            client_cpu_ns: cpu.map(|(_, client)| client as f64 / n),
         }
     }
 
@@ -825,6 +1118,7 @@ mod client {
             ns_per_op: window.as_nanos() as f64 / n as f64,
             p99_ns: None,
             server_cpu_ns: None,
+            client_cpu_ns: None,
         }
     }
 
@@ -858,21 +1152,18 @@ mod client {
                 })
             })
             .collect();
-        // The server's CPU time over the same window as the requests counted.
-        let cpu = tokio::spawn(async move {
-            tokio::time::sleep_until(start.into()).await;
-            let before = cpu_ns(pid);
-            tokio::time::sleep_until(end.into()).await;
-            Some(cpu_ns(pid)? - before?)
-        });
+        let cpu = cpu_window(pid, start, end);
         let mut n = 0;
         for t in tasks {
             n += t.await.unwrap();
         }
+        let n = n as f64;
+        let cpu = cpu.await.unwrap();
         Sample {
-            ns_per_op: window.as_nanos() as f64 / n as f64,
+            ns_per_op: window.as_nanos() as f64 / n,
             p99_ns: None,
-            server_cpu_ns: cpu.await.unwrap().map(|ns| ns as f64 / n as f64),
+            server_cpu_ns: cpu.map(|(server, _)| server as f64 / n),
+            client_cpu_ns: cpu.map(|(_, client)| client as f64 / n),
         }
     }
 
@@ -896,6 +1187,34 @@ mod client {
                 .and_then(|n| n.parse().ok())
                 .unwrap_or_else(|| panic!("the server said {line:?}"))
         })
+    }
+
+    /// `requests` keep-alive GETs spread over [`HELLO_CONNECTIONS`] connections (one
+    /// outstanding per connection), then close.
+    pub fn fixed_hello(addr: SocketAddr, requests: u64) {
+        runtime().block_on(async move {
+            let streams = connect_all(addr, HELLO_CONNECTIONS).await;
+            let per = requests / HELLO_CONNECTIONS as u64;
+            let tasks: Vec<_> = streams
+                .into_iter()
+                .map(|mut s| {
+                    tokio::spawn(async move {
+                        let mut buf = Vec::with_capacity(512);
+                        for _ in 0..per {
+                            s.write_all(REQUEST).await.unwrap();
+                            buf.clear();
+                            while !buf.ends_with(HELLO) {
+                                let got = s.read_buf(&mut buf).await.unwrap();
+                                assert!(got > 0, "the server closed the connection");
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+        });
     }
 
     /// Exactly `trips` echo round trips on one connection, then close.

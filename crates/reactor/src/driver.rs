@@ -52,6 +52,15 @@
 //!    returning wait is not lost: the clear is a swap, which reads that wake's swap, so what
 //!    the waking thread did before (setting a runner's token) happens before the clear, before
 //!    the poller lock is let go, and so before the next holder's look at its token.
+//! 7. **Timers in the wait.** When a timer library has handed its timers to the idle driver
+//!    ([`wakers::idle::IdleTimers`]; `timers` does when the reactor exists before its first
+//!    timer waits), every turn fires them: a holder about to wait runs their round first
+//!    (`before_wait`, with the poller held and marked as held, so their wakers count as the
+//!    holder's, invariant 2, and a runner's `may_wait` sees a token they set), waits no
+//!    longer than the deadline it returns, and after the poll runs `after_wait`; a turn that
+//!    does not wait runs `poll`. The promise the timers rely on, that another turn always
+//!    comes, is invariant 4's: a runner that looks for work again or takes a non-blocking
+//!    turn, else the fallback, which always turns while no runner does.
 
 use std::cell::Cell;
 use std::io;
@@ -59,12 +68,12 @@ use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
 use std::sync::{Arc, OnceLock};
 use std::task::Waker;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Registry, Token};
 use parking_lot::{Mutex, MutexGuard};
-use wakers::idle::IdleDriver;
+use wakers::idle::{IdleDriver, IdleTimers};
 use wakers::{Parker, Unparker};
 
 use crate::slab::{Slab, WAKE_TOKEN};
@@ -233,6 +242,7 @@ impl Reactor {
         mut poller: MutexGuard<'_, Poller>,
         timeout: Option<Duration>,
         by: Turner,
+        prepared: Option<&'static dyn IdleTimers>,
     ) -> usize {
         let waits = timeout != Some(Duration::ZERO);
         if by == Turner::Runner && waits {
@@ -271,13 +281,35 @@ impl Reactor {
             to_wake,
         );
         // Invariant 2: the wakers run with the poller still held, so that a wake they make
-        // on this thread (which holds it) is known to be ours.
+        // on this thread (which holds it) is known to be ours. So do the timers' (invariant 7).
         {
             let _holding = Holding::enter();
             to_wake.drain(..).for_each(Waker::wake);
+            match prepared {
+                Some(timers) => timers.after_wait(),
+                None => {
+                    if let Some(timers) = wakers::idle::timers() {
+                        timers.poll();
+                    }
+                }
+            }
         }
         drop(poller);
         delivered
+    }
+
+    /// Invariant 7, before a wait, with the poller held: the installed timers' round (their
+    /// wakers run as the holder's), and how long the wait may last for their sake.
+    fn prepare_timers(&self) -> (Option<&'static dyn IdleTimers>, Option<Duration>) {
+        let Some(timers) = wakers::idle::timers() else {
+            return (None, None);
+        };
+        let deadline = {
+            let _holding = Holding::enter();
+            timers.before_wait()
+        };
+        let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        (Some(timers), timeout)
     }
 
     fn unpark_fallback(&self) {
@@ -331,7 +363,8 @@ impl Reactor {
                 let alone = self.runners.load(Ordering::SeqCst) == 0;
                 let asked_back = self.handing_back.load(Ordering::SeqCst) != 0;
                 if !asked_back && (alone || self.runner_turns.load(Ordering::SeqCst) == seen) {
-                    self.turn(poller, None, Turner::Fallback);
+                    let (timers, timeout) = self.prepare_timers();
+                    self.turn(poller, timeout, Turner::Fallback, timers);
                     took_over = true;
                 }
             }
@@ -343,15 +376,18 @@ impl Reactor {
 impl IdleDriver for Reactor {
     fn try_wait(&self, timeout: Option<Duration>, may_wait: &dyn Fn() -> bool) -> bool {
         if let Some(poller) = self.poller.try_lock() {
+            // First the timers (invariant 7): the wakers of those due may be for this runner,
+            // and `may_wait` then sees its token.
+            let (timers, timers_timeout) = self.prepare_timers();
             // Not if a runner waits for this lock to take the poller back from the fallback:
             // its wake may have been spent on the fallback's wait, and it would wait for ours.
             let asked_back = self.handing_back.load(Ordering::SeqCst) != 0;
             let timeout = if !asked_back && may_wait() {
-                timeout
+                earlier(timeout, timers_timeout)
             } else {
                 Some(Duration::ZERO)
             };
-            self.turn(poller, timeout, Turner::Runner);
+            self.turn(poller, timeout, Turner::Runner, timers);
             return true;
         }
         if !self.fallback_holds.load(Ordering::SeqCst) {
@@ -365,13 +401,13 @@ impl IdleDriver for Reactor {
         self.wake();
         let poller = self.poller.lock();
         self.handing_back.fetch_sub(1, Ordering::SeqCst);
-        self.turn(poller, Some(Duration::ZERO), Turner::Runner);
+        self.turn(poller, Some(Duration::ZERO), Turner::Runner, None);
         true
     }
 
     fn poll_now(&self) {
         if let Some(poller) = self.poller.try_lock() {
-            self.turn(poller, Some(Duration::ZERO), Turner::Runner);
+            self.turn(poller, Some(Duration::ZERO), Turner::Runner, None);
         } else if self.fallback_holds.load(Ordering::SeqCst) {
             // A busy runner asks for the poller back (invariant 4).
             self.runner_turns.fetch_add(1, Ordering::SeqCst);
@@ -397,6 +433,15 @@ impl IdleDriver for Reactor {
             fence(Ordering::SeqCst);
             self.unpark_fallback();
         }
+    }
+}
+
+/// The earlier of two timeouts (`None`: no timeout).
+fn earlier(a: Option<Duration>, b: Option<Duration>) -> Option<Duration> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
     }
 }
 

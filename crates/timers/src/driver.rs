@@ -50,7 +50,7 @@
 
 use std::cell::OnceCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering, fence};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering, fence};
 use std::sync::{Arc, OnceLock};
 use std::task::Waker;
 use std::time::{Duration, Instant};
@@ -63,7 +63,7 @@ use crate::entry::Entry;
 use crate::wheel::Wheel;
 
 /// `target` while the driver runs or an unpark is in flight.
-const AWAKE: u64 = 0;
+pub(crate) const AWAKE: u64 = 0;
 /// Each thread unparks the driver on every `BACKLOG`-th op it pushes, whatever the deadline.
 const BACKLOG: u32 = 4096;
 /// The driver's scratch vectors (wakers to wake, batches taken) are freed after a round that
@@ -102,11 +102,41 @@ pub(crate) struct Driver {
     batches: Mutex<Vec<Arc<Batch>>>,
     /// For ops from threads whose thread-locals are gone.
     queue: SegQueue<Op>,
-    target: AtomicU64,
-    unparker: Unparker,
+    pub(crate) target: AtomicU64,
+    /// The driver thread's; `None` when the timers are [`folded`](crate::folded) into the
+    /// idle driver's waits, and there is no thread.
+    unparker: Option<Unparker>,
     epoch: Instant,
     /// [`ALIVE`], or why no driver thread serves this driver any more.
     health: AtomicU8,
+    /// The wheel and the round's scratch space, for whoever runs a round: the driver thread,
+    /// or (folded) the thread that holds the idle driver's right to wait.
+    pub(crate) core: Mutex<Core>,
+    /// Folded: the deadline (ns) the last round planned for (`u64::MAX`: none), so that a
+    /// non-blocking turn knows without a lock whether a round is due.
+    pub(crate) next_due: AtomicU64,
+    /// Folded: an op was pushed since a round last took them (a hint for non-blocking turns;
+    /// a wait looks at the batches themselves).
+    pub(crate) pending: AtomicBool,
+}
+
+/// What a round works on.
+pub(crate) struct Core {
+    wheel: Wheel<Arc<Entry>>,
+    /// Wakers of the timers the round fired.
+    wake: Vec<Waker>,
+    /// Batches swapped out of the registry.
+    taken: Vec<Vec<Op>>,
+}
+
+impl Core {
+    fn new() -> Core {
+        Core {
+            wheel: Wheel::new(),
+            wake: Vec::new(),
+            taken: Vec::new(),
+        }
+    }
 }
 
 /// `health`: the driver thread runs.
@@ -139,15 +169,26 @@ pub(crate) fn driver() -> &'static Driver {
     }
 }
 
+/// Makes the process's driver: folded into the idle driver's waits if one is installed
+/// (see [`folded`](crate::folded)), else with a thread of its own.
 #[cold]
 fn start_global() -> &'static Driver {
-    DRIVER.get_or_init(|| {
+    let mut folded = false;
+    let driver = DRIVER.get_or_init(|| {
+        if wakers::idle::installed().is_some() {
+            folded = true;
+            return Driver::folded();
+        }
         let parker = Parker::new();
         let driver = Driver::new(&parker);
         spawn(|| DRIVER.wait(), parker);
         after_fork_in_child(mark_forked);
         driver
-    })
+    });
+    if folded {
+        crate::folded::install(driver);
+    }
+    driver
 }
 
 /// Starts the driver thread for the driver `get` returns (called on that thread).
@@ -220,9 +261,28 @@ impl Driver {
             batches: Mutex::new(Vec::new()),
             queue: SegQueue::new(),
             target: AtomicU64::new(AWAKE),
-            unparker: parker.unparker(),
+            unparker: Some(parker.unparker()),
             epoch: Instant::now(),
             health: AtomicU8::new(ALIVE),
+            core: Mutex::new(Core::new()),
+            next_due: AtomicU64::new(u64::MAX),
+            pending: AtomicBool::new(false),
+        }
+    }
+
+    /// A driver with no thread, for [`folded`](crate::folded). `target` starts [`AWAKE`]: no
+    /// wait is planned, and the idle driver's next turn looks at the batches.
+    pub(crate) fn folded() -> Driver {
+        Driver {
+            batches: Mutex::new(Vec::new()),
+            queue: SegQueue::new(),
+            target: AtomicU64::new(AWAKE),
+            unparker: None,
+            epoch: Instant::now(),
+            health: AtomicU8::new(ALIVE),
+            core: Mutex::new(Core::new()),
+            next_due: AtomicU64::new(u64::MAX),
+            pending: AtomicBool::new(false),
         }
     }
 
@@ -258,7 +318,7 @@ impl Driver {
             .saturating_add(u64::from(d.subsec_nanos()))
     }
 
-    fn instant(&self, ns: u64) -> Option<Instant> {
+    pub(crate) fn instant(&self, ns: u64) -> Option<Instant> {
         self.epoch.checked_add(Duration::from_nanos(ns))
     }
 
@@ -275,6 +335,7 @@ impl Driver {
             if backlog {
                 pending.pushed = 0;
             }
+            self.pending.store(true, Ordering::Relaxed);
             (self.target.load(Ordering::Relaxed), backlog)
         });
         let (target, backlog) = match (seen, op) {
@@ -282,6 +343,7 @@ impl Driver {
             // No thread-locals any more (this thread is being torn down): the shared queue.
             (_, Some(op)) => {
                 self.queue.push(op);
+                self.pending.store(true, Ordering::Relaxed);
                 fence(Ordering::SeqCst);
                 (self.target.load(Ordering::Relaxed), true)
             }
@@ -290,7 +352,15 @@ impl Driver {
         if (deadline < target || (backlog && target != AWAKE))
             && self.target.swap(AWAKE, Ordering::AcqRel) != AWAKE
         {
-            self.unparker.unpark();
+            match &self.unparker {
+                Some(thread) => thread.unpark(),
+                // Folded: the plan is the idle driver's wait (step 7 in `folded`).
+                None => {
+                    if let Some(idle) = wakers::idle::installed() {
+                        idle.wake();
+                    }
+                }
+            }
         }
     }
 
@@ -328,7 +398,7 @@ impl Driver {
     }
 
     /// Whether any op is waiting (for the last look before parking).
-    fn has_ops(&self) -> bool {
+    pub(crate) fn has_ops(&self) -> bool {
         !self.queue.is_empty()
             || self
                 .batches
@@ -337,31 +407,34 @@ impl Driver {
                 .any(|batch| !batch.pending.lock().ops.is_empty())
     }
 
-    fn run(&self, parker: Parker) -> ! {
-        let mut wheel: Wheel<Arc<Entry>> = Wheel::new();
-        let mut wake: Vec<Waker> = Vec::new();
-        let mut taken: Vec<Vec<Op>> = Vec::new();
-        loop {
-            let now = self.ns(Instant::now());
-            let handled = self.drain(&mut wheel, now, &mut wake, &mut taken);
-            let now = self.ns(Instant::now());
-            let next = wheel.poll(now, |entry| wake.extend(entry.fire()));
-            for waker in wake.drain(..) {
-                // A waker is user code: its panic must not stop every timer of the process.
-                // (The driver runs no other user code: a cancelled timer's waker is dropped by
-                // the thread that cancels it.)
-                let _ = catch_unwind(AssertUnwindSafe(|| waker.wake()));
-            }
-            if wake.capacity() > KEEP_CAPACITY {
-                wake = Vec::new();
-            }
-            wheel.shrink(|entry, key| entry.key.store(key, Ordering::Relaxed));
+    /// One round: applies the waiting ops, fires what is due (running the wakers) and returns
+    /// when to look next (ns; `None`: only when an op comes), [`LINGER`] included.
+    pub(crate) fn round(&self, core: &mut Core) -> Option<u64> {
+        let Core { wheel, wake, taken } = core;
+        let now = self.ns(Instant::now());
+        let handled = self.drain(wheel, now, wake, taken);
+        let now = self.ns(Instant::now());
+        let next = wheel.poll(now, |entry| wake.extend(entry.fire()));
+        for waker in wake.drain(..) {
+            // A waker is user code: its panic must not stop every timer of the process.
+            // (The driver runs no other user code: a cancelled timer's waker is dropped by
+            // the thread that cancels it.)
+            let _ = catch_unwind(AssertUnwindSafe(|| waker.wake()));
+        }
+        if wake.capacity() > KEEP_CAPACITY {
+            *wake = Vec::new();
+        }
+        wheel.shrink(|entry, key| entry.key.store(key, Ordering::Relaxed));
+        match next {
+            _ if handled == 0 => next,
+            None => Some(now.saturating_add(LINGER)),
+            Some(deadline) => Some(deadline.min(now.saturating_add(LINGER))),
+        }
+    }
 
-            let next = match next {
-                _ if handled == 0 => next,
-                None => Some(now.saturating_add(LINGER)),
-                Some(deadline) => Some(deadline.min(now.saturating_add(LINGER))),
-            };
+    fn run(&self, parker: Parker) -> ! {
+        loop {
+            let next = self.round(&mut self.core.lock());
             self.target
                 .store(next.unwrap_or(u64::MAX), Ordering::SeqCst);
             fence(Ordering::SeqCst);

@@ -21,6 +21,12 @@
 //!   `timers-driver`, which owns a hierarchical timing wheel (6 levels of 64 slots, ~1 ms
 //!   ticks at the bottom). It parks until the earliest deadline; with no timer pending it parks
 //!   without a timeout, so an idle process spends no CPU on timers.
+//! * **No thread beside an event driver.** If an event driver (the `reactor` crate's I/O
+//!   poller) is installed as the process's `wakers::idle::IdleDriver` when the first timer
+//!   needs waiting, no `timers-driver` thread is started: whoever waits in that driver runs
+//!   the wheel and waits no longer than the earliest deadline, so a timer that fires for a
+//!   thread waiting for I/O costs one wake-up, not two. Deadlines are then kept to the
+//!   poller's resolution (epoll: a timeout is rounded up to the next millisecond).
 //! * **Exact deadlines.** Slots only order timers; each keeps its exact deadline, and the
 //!   driver parks until that instant, not until a tick boundary. A timer never completes early.
 //! * **Registration without a global lock.** A timer registers on its first poll by appending
@@ -62,6 +68,7 @@
 mod delay;
 mod driver;
 mod entry;
+mod folded;
 pub mod hooks;
 mod interval;
 mod sleep;

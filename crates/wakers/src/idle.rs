@@ -24,6 +24,21 @@
 //!   [`runner_enter`](IdleDriver::runner_enter) and [`runner_leave`](IdleDriver::runner_leave),
 //!   so the driver can keep a thread of its own for when no such thread exists.
 //!
+//! # Timers in the driver's wait
+//!
+//! A timer library may hand its timers to the driver instead of running a thread of its own:
+//! it implements [`IdleTimers`] and [`install_timers`] itself. From then on the driver's
+//! turns fire the timers: whoever holds the right to wait calls
+//! [`before_wait`](IdleTimers::before_wait) before it waits (and waits no longer than the
+//! deadline it returns) and [`after_wait`](IdleTimers::after_wait) after, and a turn that does
+//! not block calls [`poll`](IdleTimers::poll). So a timer that fires for a thread waiting in
+//! the driver ends that thread's wait by its timeout: one wake-up, no hand-off. A timer handed
+//! in meanwhile with an earlier deadline ends the wait through [`IdleDriver::wake`].
+//!
+//! A driver that is installed must keep that promise for as long as the process runs: it
+//! brackets every wait with the two calls, and some thread turns it again soon after any turn
+//! (a thread of its own if need be), since between turns nobody else fires a timer.
+//!
 //! ```
 //! use std::sync::atomic::{AtomicUsize, Ordering};
 //! use std::time::Duration;
@@ -54,7 +69,7 @@
 //! ```
 
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A driver an idle executor thread may block in (see the [module docs](self)).
 pub trait IdleDriver: Send + Sync {
@@ -188,4 +203,100 @@ pub fn install(driver: &'static dyn IdleDriver) -> bool {
 #[inline]
 pub fn installed() -> Option<&'static dyn IdleDriver> {
     DRIVER.get().copied()
+}
+
+/// Timers fired by the installed [`IdleDriver`]'s turns (see the
+/// [module docs](self#timers-in-the-drivers-wait)). Only the thread that holds the driver's
+/// right to wait calls these, so calls never overlap.
+pub trait IdleTimers: Send + Sync {
+    /// Before a wait: takes the timers handed in since the last call, fires those that are due
+    /// (their wakers run on the calling thread) and returns the deadline the wait must end by
+    /// (`None`: no timer pending). Until [`after_wait`](IdleTimers::after_wait), a timer
+    /// handed in with an earlier deadline ends the wait through [`IdleDriver::wake`].
+    ///
+    /// ```
+    /// # use std::time::Instant;
+    /// # struct NoTimers;
+    /// # impl wakers::idle::IdleTimers for NoTimers {
+    /// #     fn before_wait(&self) -> Option<Instant> { None }
+    /// #     fn after_wait(&self) {}
+    /// #     fn poll(&self) {}
+    /// # }
+    /// use wakers::idle::IdleTimers;
+    /// assert_eq!(NoTimers.before_wait(), None); // wait for as long as there is no event
+    /// NoTimers.after_wait();
+    /// ```
+    fn before_wait(&self) -> Option<Instant>;
+
+    /// After the wait [`before_wait`](IdleTimers::before_wait) prepared (or a decision not to
+    /// wait after all): fires what is due now.
+    ///
+    /// ```
+    /// # use std::time::Instant;
+    /// # struct NoTimers;
+    /// # impl wakers::idle::IdleTimers for NoTimers {
+    /// #     fn before_wait(&self) -> Option<Instant> { None }
+    /// #     fn after_wait(&self) {}
+    /// #     fn poll(&self) {}
+    /// # }
+    /// use wakers::idle::IdleTimers;
+    /// NoTimers.before_wait();
+    /// NoTimers.after_wait();
+    /// ```
+    fn after_wait(&self);
+
+    /// A turn that does not block: fires what is due and takes the timers handed in, if there
+    /// are any; cheap when there are none (a busy thread calls it every so many tasks).
+    ///
+    /// ```
+    /// # use std::time::Instant;
+    /// # struct NoTimers;
+    /// # impl wakers::idle::IdleTimers for NoTimers {
+    /// #     fn before_wait(&self) -> Option<Instant> { None }
+    /// #     fn after_wait(&self) {}
+    /// #     fn poll(&self) {}
+    /// # }
+    /// use wakers::idle::IdleTimers;
+    /// NoTimers.poll();
+    /// ```
+    fn poll(&self);
+}
+
+static TIMERS: OnceLock<&'static dyn IdleTimers> = OnceLock::new();
+
+/// Hands `timers` to the installed [`IdleDriver`]'s turns. Only the first call installs; it
+/// returns whether this one did. Call it only once a driver is [`installed`] (the driver's
+/// promise is what lets the timers do without a thread), then [`wake`](IdleDriver::wake) the
+/// driver, so that a wait that began before the install looks at the timers.
+///
+/// ```
+/// # use std::time::Instant;
+/// struct NoTimers;
+/// impl wakers::idle::IdleTimers for NoTimers {
+///     fn before_wait(&self) -> Option<Instant> { None }
+///     fn after_wait(&self) {}
+///     fn poll(&self) {}
+/// }
+/// static T: NoTimers = NoTimers;
+/// assert!(wakers::idle::install_timers(&T));
+/// assert!(wakers::idle::timers().is_some());
+/// ```
+pub fn install_timers(timers: &'static dyn IdleTimers) -> bool {
+    let mut installed = false;
+    TIMERS.get_or_init(|| {
+        installed = true;
+        timers
+    });
+    installed
+}
+
+/// The timers the installed driver fires, if any: one atomic load.
+///
+/// ```
+/// // Nothing in this process installed any.
+/// assert!(wakers::idle::timers().is_none());
+/// ```
+#[inline]
+pub fn timers() -> Option<&'static dyn IdleTimers> {
+    TIMERS.get().copied()
 }
