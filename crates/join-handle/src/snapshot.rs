@@ -152,9 +152,9 @@ impl TaskSnapshot {
         self.state
     }
 
-    /// How many polls of the task started, saturating at 4 194 303 (2²² − 1: the count shares
-    /// the task's state word with its flags and reference count; an abort's drop of the future
-    /// is not a poll).
+    /// How many polls of the task started, saturating at 2 097 152 (2²¹: the count shares the
+    /// task's state word with its flags and reference count; an abort's drop of the future is
+    /// not a poll).
     ///
     /// ```
     /// # use join_handle::{Runnable, Schedule};
