@@ -171,7 +171,7 @@ impl TaskSnapshot {
     }
 
     /// How many of the task's latest pending polls in a row were woken while they ran,
-    /// saturating at 4 095; zero after any pending poll that was not. A task that wakes itself
+    /// saturating at 2 048; zero after any pending poll that was not. A task that wakes itself
     /// (`yield_now`, or a busy loop on its own waker) raises it on every poll, so a number that
     /// keeps growing is a spinning task. A wake from another thread that lands during a poll
     /// counts too (it is read from the state word at no extra cost, without asking who woke

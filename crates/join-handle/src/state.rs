@@ -90,10 +90,13 @@ const POLLS_MASK: u64 = (1 << 22) - 1;
 const POLLS_FULL: u64 = POLLS_MAX << POLL_SHIFT;
 /// The woken-during-poll streak starts above the poll count.
 const STREAK_SHIFT: u32 = POLL_SHIFT + 22;
-/// The largest woken-during-poll streak: 12 bits, above any useful report threshold.
-const STREAK_MAX: u64 = (1 << 12) - 1;
+/// The largest woken-during-poll streak, 2^11, above any useful report threshold: the top bit
+/// of the streak's 12, so that "full" is one bit to test.
+const STREAK_MAX: u64 = 1 << 11;
 /// The streak's bits in the word.
-const STREAK_MASK: u64 = STREAK_MAX << STREAK_SHIFT;
+const STREAK_MASK: u64 = ((1 << 12) - 1) << STREAK_SHIFT;
+/// A full streak, in the word.
+const STREAK_FULL: u64 = STREAK_MAX << STREAK_SHIFT;
 /// One more poll woken during itself, in the word.
 const STREAK_ONE: u64 = 1 << STREAK_SHIFT;
 /// The reference count takes the top 21 bits of the word.
@@ -322,7 +325,10 @@ impl State {
             if s & (RUNNING | COMPLETE) != 0 {
                 return None;
             }
-            let next = (s & !SCHEDULED) | RUNNING;
+            // A queued task's runnable is the only one, and only its runner clears
+            // `SCHEDULED` (here), so it is set: one flip clears it and sets `RUNNING`.
+            debug_assert!(s & SCHEDULED != 0, "a runnable exists only while SCHEDULED");
+            let next = s ^ (SCHEDULED | RUNNING);
             // One test for both reasons not to count: a cancellation is not a poll, and a
             // full count (its top bit set) stays where it is.
             Some(if s & (CANCELLED | POLLS_FULL) == 0 {
@@ -357,11 +363,7 @@ impl State {
                     // The future is dropped next: no streak to count.
                     s | PENDED
                 } else if s & SCHEDULED != 0 {
-                    let streak = if s & STREAK_MASK != STREAK_MASK {
-                        STREAK_ONE
-                    } else {
-                        0
-                    };
+                    let streak = if s & STREAK_FULL == 0 { STREAK_ONE } else { 0 };
                     (s | PENDED) - RUNNING + REF_ONE + streak
                 } else {
                     ((s | PENDED) & !STREAK_MASK) - RUNNING - REF_ONE
