@@ -252,8 +252,8 @@ impl<E> Builder<E> {
     /// clock twice and every queueing once (a clock read is 35 to 60 ns on a loaded 2-core VM),
     /// and every spawn and completion takes the timing table's lock and allocates the task's
     /// clock. Measured with callgrind on one thread (bench profile), for tasks that do nothing
-    /// else: +136 % instructions per `yield_now` round trip (+374), +104 % per ping-pong turn
-    /// (+746), +125 % per spawn-and-await (+1 124); in wall time a poll of an empty task took
+    /// else: +142 % instructions per `yield_now` round trip (+373), +107 % per ping-pong turn
+    /// (+746), +127 % per spawn-and-await (+1 130); in wall time a poll of an empty task took
     /// about 4 times as long. A task that does real work per poll pays the same absolute cost,
     /// a far smaller share. Memory: about 110 bytes more per live task.
     ///
