@@ -104,7 +104,7 @@
 //! * Opt-in on the [`Builder`] (of an [`Executor`] or a [`LocalExecutor`]): a long-poll
 //!   watchdog, lost-task and busy-task reports (one monitor thread reading the same
 //!   snapshots), callbacks on spawn and termination, and per-task time in poll and time
-//!   queued ([`Builder::task_timing`], which costs nothing when off).
+//!   queued ([`Builder::task_timing`]; off, a tested bit per poll).
 //! * [`task_local!`] values follow a future across polls and threads, and no further.
 //!
 //! # Where it sits
@@ -128,6 +128,7 @@ mod local;
 mod monitor;
 mod registry;
 mod runner;
+mod scheduler;
 mod shared;
 pub mod sim;
 mod sleepers;

@@ -204,7 +204,7 @@ impl<E> Builder<E> {
     /// row (a task spinning on `yield_now` or on its own waker instead of waiting), once per
     /// streak, within 100 ms (or a quarter of the watchdog threshold). Counting the streak is
     /// always on (in the task's state word, [`TaskSnapshot::self_wake_streak`], saturating at
-    /// 4 095); a wake from another thread landing mid-poll counts too, so pick a threshold in
+    /// 2 048); a wake from another thread landing mid-poll counts too, so pick a threshold in
     /// the hundreds or more. This starts the monitor thread, as
     /// [`long_poll_watchdog`](Builder::long_poll_watchdog) does.
     ///

@@ -17,7 +17,7 @@
 //! * `alive`: the number of tasks spawned and not yet completed; `run()` returns at zero.
 //! * `sleepers`: the runners parked for lack of work.
 //!
-//! Each task holds an `Arc<Shared>` (its [`Scheduler`]), so a waker can always queue its task,
+//! Each task's [`Scheduler`] holds an `Arc<Shared>`, so a waker can always queue its task,
 //! even after the executor is gone. Dropping the executor breaks the cycles through the queue
 //! and the registry: it sets `closed`, cancels every registered task and empties the queues,
 //! then sets `drained` and empties the injector once more. A task spawned after that is
@@ -47,13 +47,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::ThreadId;
 
-use join_handle::{Builder as TaskOptions, JoinHandle, Runnable, Schedule, TaskEvent, TaskRef};
+use join_handle::{Builder as TaskOptions, JoinHandle, Runnable, TaskEvent, TaskRef};
 use parking_lot::RwLock;
 
 use crate::current;
 use crate::hooks::Hooks;
 use crate::injector::{Injector, LOCAL_CAPACITY, LocalQueue};
 use crate::registry::Registry;
+use crate::scheduler::Scheduler;
 use crate::sleepers::Sleepers;
 use crate::undriven::Watch;
 
@@ -253,8 +254,8 @@ impl Shared {
         F::Output: Send + 'static,
     {
         let (runnable, handle) = match &self.hooks.timings {
-            None => options.spawn(future, Scheduler(self.clone())),
-            Some(timings) => timings.spawn(future, self, |f, s| options.spawn(f, s)),
+            None => options.spawn(future, Scheduler::new(self.clone())),
+            Some(timings) => timings.spawn(self, |s| options.spawn(future, s)),
         };
         self.admit(runnable);
         handle
@@ -272,8 +273,8 @@ impl Shared {
     {
         debug_assert_eq!(self.owner, Some(std::thread::current().id()));
         let (runnable, handle) = match &self.hooks.timings {
-            None => options.spawn_local(future, Scheduler(self.clone())),
-            Some(timings) => timings.spawn(future, self, |f, s| options.spawn_local(f, s)),
+            None => options.spawn_local(future, Scheduler::new(self.clone())),
+            Some(timings) => timings.spawn(self, |s| options.spawn_local(future, s)),
         };
         self.admit(runnable);
         handle
@@ -317,38 +318,24 @@ impl Shared {
         self.drained.store(true, Ordering::SeqCst);
         self.cancel_queued();
     }
-}
 
-/// The handle each task keeps to its executor.
-#[derive(Debug)]
-pub(crate) struct Scheduler(Arc<Shared>);
-
-impl Scheduler {
-    /// The handle a new task of `shared` keeps.
-    pub(crate) fn new(shared: Arc<Shared>) -> Scheduler {
-        Scheduler(shared)
-    }
-}
-
-impl Schedule for Scheduler {
-    #[inline]
-    fn schedule(&self, runnable: Runnable) {
-        self.0.push(runnable);
-    }
-
-    fn task_event(&self, task: &TaskRef, event: TaskEvent) {
+    /// A task's life event (see [`TaskEvent`]): a task that waits is registered for shutdown
+    /// and dumps, a completed one leaves the registry and the count of live tasks. Inlined into
+    /// the plain [`Scheduler`]'s, which is all that calls it on the untimed path.
+    #[inline(always)]
+    pub(crate) fn task_event(&self, task: &TaskRef, event: TaskEvent) {
         match event {
             // Even after shutdown (a worker finishing the task that dropped its own executor):
             // that worker shuts down again when it leaves, which cancels this task.
-            TaskEvent::FirstPending => self.0.registry.insert(task),
+            TaskEvent::FirstPending => self.registry.insert(task),
             TaskEvent::Completed { pended, outcome } => {
-                if pended || self.0.hooks.index_at_spawn {
-                    self.0.registry.remove(task);
+                if pended || self.hooks.index_at_spawn {
+                    self.registry.remove(task);
                 }
-                self.0.hooks.terminated(|| task.id(), outcome);
-                if self.0.alive.fetch_sub(1, Ordering::SeqCst) == 1 {
+                self.hooks.terminated(|| task.id(), outcome);
+                if self.alive.fetch_sub(1, Ordering::SeqCst) == 1 {
                     // The last task is done: every `run()` caller may return.
-                    self.0.sleepers.notify_all();
+                    self.sleepers.notify_all();
                 }
             }
             _ => {}

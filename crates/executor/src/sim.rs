@@ -23,7 +23,11 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use join_handle::{JoinHandle, Runnable, Schedule, TaskEvent, TaskRef};
+use join_handle::{JoinHandle, Schedule};
+#[cfg(doc)]
+use join_handle::{Runnable, TaskRef};
+
+use crate::scheduler::Scheduler;
 
 /// How many threads have a simulator entered right now (invariant 1).
 static SIMULATING: AtomicUsize = AtomicUsize::new(0);
@@ -139,19 +143,6 @@ fn simulator() -> Rc<dyn Simulator> {
         .expect("spawn: entered() said a simulator is entered")
 }
 
-/// A simulator's schedule, made a concrete type for `join_handle::spawn`.
-#[derive(Clone)]
-struct Hooked(Arc<dyn Schedule>);
-
-impl Schedule for Hooked {
-    fn schedule(&self, runnable: Runnable) {
-        self.0.schedule(runnable);
-    }
-    fn task_event(&self, task: &TaskRef, event: TaskEvent) {
-        self.0.task_event(task, event);
-    }
-}
-
 /// `spawn` on a simulator's thread (see [`entered`]).
 #[cold]
 #[inline(never)]
@@ -160,8 +151,8 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let schedule = Hooked(simulator().task());
-    let (runnable, handle) = options.spawn(future, schedule.clone());
+    let schedule = simulator().task();
+    let (runnable, handle) = options.spawn(future, Scheduler::sim(schedule.clone()));
     schedule.schedule(runnable);
     handle
 }
@@ -174,8 +165,8 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let schedule = Hooked(simulator().task());
-    let (runnable, handle) = options.spawn_local(future, schedule.clone());
+    let schedule = simulator().task();
+    let (runnable, handle) = options.spawn_local(future, Scheduler::sim(schedule.clone()));
     schedule.schedule(runnable);
     handle
 }

@@ -1,13 +1,13 @@
 //! Opt-in per-task timing ([`Builder::task_timing`]): how long each task has spent being
 //! polled, and how long scheduled but waiting for a runner.
 //!
-//! # Off costs nothing per poll
+//! # Off: one tested bit
 //!
-//! Timing is decided once, when the executor is built. Off (the default), a task is the same
-//! cell as without this module: its own future and the executor's plain `Scheduler`; no poll,
-//! wake or queue operation tests a flag. On, `Shared::spawn` makes a different cell (the one
-//! test per spawn that chooses): the future wrapped in [`Timed`] and the scheduler a
-//! [`TimedScheduler`], both monomorphised, both holding the task's [`Clock`].
+//! Timing is decided once, when the executor is built. Every task of every executor has the
+//! same cell type (the [`Scheduler`] module says why that matters); a timed task's
+//! `Scheduler` is tagged timed and points to its [`TimedTask`], which holds the task's
+//! [`Clock`]. Off (the default), a poll tests that tag before and after, and a queueing tests
+//! it once (a bit of a word the code reads anyway); nothing else runs.
 //!
 //! # What is measured, and where
 //!
@@ -37,18 +37,19 @@
 //! [`Schedule::schedule`]: join_handle::Schedule::schedule
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use join_handle::{JoinHandle, Runnable, Schedule, TaskEvent, TaskId, TaskRef, TaskSnapshot};
+use join_handle::{JoinHandle, Runnable, TaskEvent, TaskId, TaskRef, TaskSnapshot};
 use parking_lot::Mutex;
 
 use crate::Builder;
-use crate::shared::{Scheduler, Shared};
+use crate::scheduler::Scheduler;
+use crate::shared::Shared;
+
+#[cfg(doc)]
+use join_handle::Schedule;
 
 /// The clocks of an executor's live tasks, by id: how a snapshot finds a task's times.
 #[derive(Debug, Default)]
@@ -57,29 +58,24 @@ pub(crate) struct Timings {
 }
 
 impl Timings {
-    /// Makes a timed task: `spawn` (a `Builder::spawn` or `spawn_local` of the task's
-    /// options) gets the future wrapped in [`Timed`] and the scheduler in [`TimedScheduler`];
-    /// the task's clock enters the table before the task is queued. Never inlined, so the
-    /// spawn path without timing stays the code it is without this module.
+    /// Makes a timed task: `spawn` (a `Builder::spawn` or `spawn_local` of the task's future
+    /// and options) gets a timed [`Scheduler`], which holds the task's clock; the clock enters
+    /// the table before the task is queued. Never inlined, so the spawn path without timing
+    /// stays the code it is without this module.
     #[cold]
     #[inline(never)]
-    pub(crate) fn spawn<F: Future, T>(
+    pub(crate) fn spawn<T>(
         self: &Arc<Self>,
-        future: F,
         shared: &Arc<Shared>,
-        spawn: impl FnOnce(Timed<F>, TimedScheduler) -> (Runnable, JoinHandle<T>),
+        spawn: impl FnOnce(Scheduler) -> (Runnable, JoinHandle<T>),
     ) -> (Runnable, JoinHandle<T>) {
         let clock = Arc::new(Clock::new());
-        let scheduler = TimedScheduler {
-            inner: Scheduler::new(shared.clone()),
+        let task = Arc::new(TimedTask {
+            shared: shared.clone(),
             clock: clock.clone(),
             timings: self.clone(),
-        };
-        let timed = Timed {
-            future,
-            clock: clock.clone(),
-        };
-        let (runnable, handle) = spawn(timed, scheduler);
+        });
+        let (runnable, handle) = spawn(Scheduler::timed(task));
         self.clocks.lock().insert(handle.id(), clock);
         (runnable, handle)
     }
@@ -168,19 +164,20 @@ impl Clock {
     }
 
     /// A poll starts: the wait in the queue (if any) ends.
-    fn poll_starts(&self) -> u64 {
+    fn poll_starts(&self) {
         let start = now();
         let mark = self.mark.load(Ordering::Acquire);
         if mark & PHASE_MASK == QUEUED {
             Clock::add(&self.queued, start.saturating_sub(mark >> PHASE_BITS));
         }
         self.set_mark(start, POLLING);
-        start
     }
 
-    /// A poll that started at `start` ends (returned or unwound).
-    fn poll_ends(&self, start: u64) {
+    /// A poll ends (returned or unwound): it started at the mark's time, which nothing else
+    /// writes while the poll runs (invariant 2).
+    fn poll_ends(&self) {
         let end = now();
+        let start = self.mark.load(Ordering::Relaxed) >> PHASE_BITS;
         Clock::add(&self.in_poll, end.saturating_sub(start));
         self.set_mark(end, IDLE);
     }
@@ -200,63 +197,47 @@ impl Clock {
     }
 }
 
-/// A timed task's future: its own, with the clock read around every poll.
-pub(crate) struct Timed<F> {
-    future: F,
-    clock: Arc<Clock>,
-}
-
-/// Ends a poll's timing when dropped, so a panicking poll is counted too.
-struct PollTimer<'a> {
-    clock: &'a Clock,
-    start: u64,
-}
-
-impl Drop for PollTimer<'_> {
-    fn drop(&mut self) {
-        self.clock.poll_ends(self.start);
-    }
-}
-
-impl<F: Future> Future for Timed<F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        // SAFETY: `future` is structurally pinned: `Timed` never moves it out or hands out
-        // `&mut F` except pinned here, has no `Drop` of its own, and is `Unpin` only when `F`
-        // is (auto trait). `clock` is not pinned and only read through `&`.
-        let this = unsafe { self.get_unchecked_mut() };
-        let _timer = PollTimer {
-            clock: &this.clock,
-            start: this.clock.poll_starts(),
-        };
-        // SAFETY: see above: `this.future` stays where it is until `Timed` is dropped.
-        unsafe { Pin::new_unchecked(&mut this.future) }.poll(cx)
-    }
-}
-
-/// A timed task's scheduler: the executor's own, noting when the task is queued, and taking
-/// the task out of the timing table when it completes.
+/// What a timed task's [`Scheduler`] points to: the executor, and the task's clock, read
+/// when the task is queued and around every poll; the task leaves the timing table when it
+/// completes.
 #[derive(Debug)]
-pub(crate) struct TimedScheduler {
-    inner: Scheduler,
+pub(crate) struct TimedTask {
+    shared: Arc<Shared>,
     clock: Arc<Clock>,
     timings: Arc<Timings>,
 }
 
-impl Schedule for TimedScheduler {
-    #[inline]
-    fn schedule(&self, runnable: Runnable) {
+impl TimedTask {
+    /// Queues the task, noting the time (invariant 2).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn schedule(&self, runnable: Runnable) {
         self.clock.queued_now();
-        self.inner.schedule(runnable);
+        self.shared.push(runnable);
     }
 
-    fn task_event(&self, task: &TaskRef, event: TaskEvent) {
+    /// A poll starts ([`Schedule::before_poll`]).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn poll_starts(&self) {
+        self.clock.poll_starts();
+    }
+
+    /// The poll ends, returned or unwound ([`Schedule::after_poll`]).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn poll_ends(&self) {
+        self.clock.poll_ends();
+    }
+
+    /// The executor's own handling, and the clock leaves the table when the task completes.
+    #[inline(never)]
+    pub(crate) fn task_event(&self, task: &TaskRef, event: TaskEvent) {
         if let TaskEvent::Completed { .. } = event {
             let clock = self.timings.clocks.lock().remove(&task.id());
             drop(clock); // outside the lock
         }
-        self.inner.task_event(task, event);
+        self.shared.task_event(task, event);
     }
 }
 
@@ -266,16 +247,15 @@ impl<E> Builder<E> {
     /// in dumps and in the reports' snapshots, and a column of each in a dump's table
     /// (default: off).
     ///
-    /// Off costs nothing: the executor picks, when it is built, which kind of task cell to
-    /// make, and without timing every poll, wake and spawn runs the same code as if this option
-    /// did not exist (one test per spawn chooses). On, every poll reads the clock twice and
-    /// every queueing once (a clock read is 35 to 60 ns on a loaded 2-core VM), and every spawn
-    /// and completion takes the timing table's lock and allocates the task's clock. Measured
-    /// with callgrind on one thread, for tasks that do nothing else: +105 % instructions per
-    /// `yield_now` round trip (+400), +72 % per ping-pong turn, +95 % per spawn-and-await
-    /// (+1 100); in wall time a poll of an empty task took about 4 times as long. A task that
-    /// does real work per poll pays the same absolute cost, a far smaller share. Memory: about
-    /// 90 bytes more per live task.
+    /// Off costs a tested bit before and after each poll and at each queueing: the task's
+    /// scheduler says whether it is timed, and nothing else runs. On, every poll reads the
+    /// clock twice and every queueing once (a clock read is 35 to 60 ns on a loaded 2-core VM),
+    /// and every spawn and completion takes the timing table's lock and allocates the task's
+    /// clock. Measured with callgrind on one thread (bench profile), for tasks that do nothing
+    /// else: +142 % instructions per `yield_now` round trip (+373), +107 % per ping-pong turn
+    /// (+746), +127 % per spawn-and-await (+1 130); in wall time a poll of an empty task took
+    /// about 4 times as long. A task that does real work per poll pays the same absolute cost,
+    /// a far smaller share. Memory: about 110 bytes more per live task.
     ///
     /// ```
     /// let ex = executor::Executor::builder().task_timing(true).build();

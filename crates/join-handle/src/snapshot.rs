@@ -152,9 +152,9 @@ impl TaskSnapshot {
         self.state
     }
 
-    /// How many polls of the task started, saturating at 4 194 303 (2²² − 1: the count shares
-    /// the task's state word with its flags and reference count; an abort's drop of the future
-    /// is not a poll).
+    /// How many polls of the task started, saturating at 2 097 152 (2²¹: the count shares the
+    /// task's state word with its flags and reference count; an abort's drop of the future is
+    /// not a poll).
     ///
     /// ```
     /// # use join_handle::{Runnable, Schedule};
@@ -171,7 +171,7 @@ impl TaskSnapshot {
     }
 
     /// How many of the task's latest pending polls in a row were woken while they ran,
-    /// saturating at 4 095; zero after any pending poll that was not. A task that wakes itself
+    /// saturating at 2 048; zero after any pending poll that was not. A task that wakes itself
     /// (`yield_now`, or a busy loop on its own waker) raises it on every poll, so a number that
     /// keeps growing is a spinning task. A wake from another thread that lands during a poll
     /// counts too (it is read from the state word at no extra cost, without asking who woke

@@ -80,15 +80,23 @@ const PENDED: u64 = 1 << 8;
 const POLL_SHIFT: u32 = 9;
 /// One poll, in the state word.
 const POLL_ONE: u64 = 1 << POLL_SHIFT;
-/// The largest poll count: 22 bits of the word (about four million; a dump shows a busier
-/// task's count as this). The rest of the word is the streak and the references.
-const POLLS_MAX: u64 = (1 << 22) - 1;
+/// The largest poll count, 2^21 (about two million; a dump shows a busier task's count as
+/// this): the top bit of the count's 22, so that "full" is one bit to test. The rest of the
+/// word is the streak and the references.
+const POLLS_MAX: u64 = 1 << 21;
+/// The count's bits, once shifted down.
+const POLLS_MASK: u64 = (1 << 22) - 1;
+/// A full count, in the word.
+const POLLS_FULL: u64 = POLLS_MAX << POLL_SHIFT;
 /// The woken-during-poll streak starts above the poll count.
 const STREAK_SHIFT: u32 = POLL_SHIFT + 22;
-/// The largest woken-during-poll streak: 12 bits, above any useful report threshold.
-const STREAK_MAX: u64 = (1 << 12) - 1;
+/// The largest woken-during-poll streak, 2^11, above any useful report threshold: the top bit
+/// of the streak's 12, so that "full" is one bit to test.
+const STREAK_MAX: u64 = 1 << 11;
 /// The streak's bits in the word.
-const STREAK_MASK: u64 = STREAK_MAX << STREAK_SHIFT;
+const STREAK_MASK: u64 = ((1 << 12) - 1) << STREAK_SHIFT;
+/// A full streak, in the word.
+const STREAK_FULL: u64 = STREAK_MAX << STREAK_SHIFT;
 /// One more poll woken during itself, in the word.
 const STREAK_ONE: u64 = 1 << STREAK_SHIFT;
 /// The reference count takes the top 21 bits of the word.
@@ -163,7 +171,7 @@ impl Snapshot {
     /// How many polls started (saturating at [`POLLS_MAX`]).
     #[inline]
     pub(crate) fn polls(self) -> u64 {
-        (self.0 >> POLL_SHIFT) & POLLS_MAX
+        (self.0 >> POLL_SHIFT) & POLLS_MASK
     }
     /// How many pending polls in a row the task was woken during (saturating at
     /// [`STREAK_MAX`]).
@@ -317,11 +325,17 @@ impl State {
             if s & (RUNNING | COMPLETE) != 0 {
                 return None;
             }
-            let mut next = (s & !SCHEDULED) | RUNNING;
-            if s & CANCELLED == 0 && (s >> POLL_SHIFT) & POLLS_MAX != POLLS_MAX {
-                next += POLL_ONE;
-            }
-            Some(next)
+            // A queued task's runnable is the only one, and only its runner clears
+            // `SCHEDULED` (here), so it is set: one flip clears it and sets `RUNNING`.
+            debug_assert!(s & SCHEDULED != 0, "a runnable exists only while SCHEDULED");
+            let next = s ^ (SCHEDULED | RUNNING);
+            // One test for both reasons not to count: a cancellation is not a poll, and a
+            // full count (its top bit set) stays where it is.
+            Some(if s & (CANCELLED | POLLS_FULL) == 0 {
+                next + POLL_ONE
+            } else {
+                next
+            })
         });
         match claimed {
             Err(_) => TransitionToRunning::Busy,
@@ -334,7 +348,8 @@ impl State {
 
     /// The runner's poll returned `Pending`: set `PENDED`, count the woken-during-poll streak
     /// (one more if `SCHEDULED` is set, else back to zero) and release `RUNNING`, unless an
-    /// abort arrived during the poll (then keep `RUNNING`, to drop the future). If the task
+    /// abort arrived during the poll (then keep `RUNNING`, to drop the future, and leave the
+    /// streak: the task is about to finish). If the task
     /// goes idle, the runner's reference is dropped in the same update; if it was woken, a
     /// reference for the queue is taken in it (this may pass [`REFS_MAX`] by one, within the
     /// headroom: only the checked [`State::ref_inc`] can add more).
@@ -342,18 +357,16 @@ impl State {
     pub(crate) fn transition_to_idle(&self) -> TransitionToIdle {
         let prev = self
             .update(|s| {
-                let mut next = s | PENDED;
-                if s & SCHEDULED == 0 {
-                    next &= !STREAK_MASK;
-                } else if s & STREAK_MASK != STREAK_MASK {
-                    next += STREAK_ONE;
-                }
+                debug_assert!(s & RUNNING != 0, "the caller holds RUNNING");
+                // `RUNNING` is set, so subtracting it clears it: the constants fold into one.
                 Some(if s & CANCELLED != 0 {
-                    next
+                    // The future is dropped next: no streak to count.
+                    s | PENDED
                 } else if s & SCHEDULED != 0 {
-                    (next & !RUNNING) + REF_ONE
+                    let streak = if s & STREAK_FULL == 0 { STREAK_ONE } else { 0 };
+                    (s | PENDED) - RUNNING + REF_ONE + streak
                 } else {
-                    (next & !RUNNING) - REF_ONE
+                    ((s | PENDED) & !STREAK_MASK) - RUNNING - REF_ONE
                 })
             })
             .expect("the update always applies");

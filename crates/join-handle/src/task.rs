@@ -50,6 +50,52 @@ pub trait Schedule: Send + Sync + 'static {
     fn task_event(&self, task: &TaskRef, event: TaskEvent) {
         let _ = (task, event);
     }
+
+    /// Called on the polling thread right before each poll of the task's future, and
+    /// [`after_poll`](Schedule::after_poll) right after it (also when the poll panicked): for
+    /// per-poll accounting such as timing. Not called around the drop of a cancelled future.
+    /// The defaults do nothing and compile to nothing.
+    ///
+    /// Both run inside [`Runnable::run`], which promises not to unwind: they must not panic,
+    /// and like `task_event` they must not poll, run or cancel tasks.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    /// use join_handle::{Runnable, Schedule};
+    ///
+    /// #[derive(Default)]
+    /// struct Polls { started: AtomicUsize, ended: AtomicUsize }
+    /// impl Schedule for &'static Polls {
+    ///     fn schedule(&self, _: Runnable) {}
+    ///     fn before_poll(&self) {
+    ///         self.started.fetch_add(1, Relaxed);
+    ///     }
+    ///     fn after_poll(&self) {
+    ///         self.ended.fetch_add(1, Relaxed);
+    ///     }
+    /// }
+    ///
+    /// let polls: &'static Polls = Box::leak(Box::default());
+    /// let (runnable, _handle) = join_handle::spawn(async { panic!("counted too") }, polls);
+    /// runnable.run();
+    /// assert_eq!((polls.started.load(Relaxed), polls.ended.load(Relaxed)), (1, 1));
+    /// ```
+    #[inline]
+    fn before_poll(&self) {}
+
+    /// Called right after each poll of the task's future; see
+    /// [`before_poll`](Schedule::before_poll), whose example shows both.
+    ///
+    /// ```
+    /// # use join_handle::{Runnable, Schedule};
+    /// struct Quiet;
+    /// impl Schedule for Quiet {
+    ///     fn schedule(&self, _: Runnable) {}
+    /// }
+    /// Quiet.after_poll(); // the default does nothing
+    /// ```
+    #[inline]
+    fn after_poll(&self) {}
 }
 
 /// What [`Schedule::task_event`] reports.
@@ -433,6 +479,7 @@ impl Builder {
     /// runnable.run();
     /// assert_eq!(block_on::block_on(handle), 1);
     /// ```
+    #[inline(always)]
     pub fn spawn<F, S>(self, future: F, scheduler: S) -> (Runnable, JoinHandle<F::Output>)
     where
         F: Future + Send + 'static,
@@ -464,6 +511,7 @@ impl Builder {
     /// runnable.run();
     /// assert_eq!(block_on::block_on(handle), 2);
     /// ```
+    #[inline(always)]
     pub fn spawn_local<F, S>(self, future: F, scheduler: S) -> (Runnable, JoinHandle<F::Output>)
     where
         F: Future + 'static,
