@@ -282,6 +282,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
 #[cfg(all(test, not(loom)))]
 mod tests {
     use std::sync::atomic::Ordering;
+    use std::sync::mpsc;
     use std::thread;
     use std::time::{Duration, Instant};
 
@@ -319,5 +320,27 @@ mod tests {
             wakes <= intervals + 10,
             "{wakes} wake-ups in {elapsed:?} for {SPAWNS} spawns"
         );
+    }
+
+    /// The bound, counted in watches rather than in wall time (which a loaded machine
+    /// stretches): a lone task queued behind a poll that blocks its runner starts on the idle
+    /// runner after at most two watches of [`WATCH_INTERVAL`] each.
+    #[test]
+    fn a_lone_task_behind_a_blocked_poll_starts_elsewhere_within_two_watches() {
+        let ex = Executor::builder().worker_threads(1).build();
+        for _ in 0..3 {
+            let before = ex.shared.sleepers.watches.load(Ordering::Relaxed);
+            let (tx, rx) = mpsc::channel();
+            ex.block_on(async {
+                // Queued alone on this runner's queue, behind this very poll...
+                drop(crate::spawn(async move { tx.send(()).unwrap() }));
+                // ...which blocks its thread until the task has run elsewhere (the time-out
+                // only turns a hang into a failure).
+                rx.recv_timeout(Duration::from_secs(10))
+                    .expect("the task waited behind the blocked poll");
+            });
+            let watches = ex.shared.sleepers.watches.load(Ordering::Relaxed) - before;
+            assert!(watches <= 2, "{watches} watches before the task started");
+        }
     }
 }

@@ -137,6 +137,9 @@ pub(crate) struct Sleepers {
     /// Sleepers woken by a push (tests count them).
     #[cfg(all(test, not(loom)))]
     pub(crate) wakes: std::sync::atomic::AtomicUsize,
+    /// Watches decided (tests count them).
+    #[cfg(all(test, not(loom)))]
+    pub(crate) watches: std::sync::atomic::AtomicUsize,
 }
 
 impl Sleepers {
@@ -187,7 +190,12 @@ impl Sleepers {
     pub(crate) fn decide(&self, mut look: impl FnMut() -> Look) -> Park {
         self.watchers.fetch_add(1, Ordering::SeqCst);
         match look() {
-            Look::Watch => Park::Watch,
+            Look::Watch => {
+                #[cfg(all(test, not(loom)))]
+                self.watches
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Park::Watch
+            }
             Look::Work => {
                 self.watchers.fetch_sub(1, Ordering::SeqCst);
                 Park::No
