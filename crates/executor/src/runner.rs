@@ -343,4 +343,40 @@ mod tests {
             assert!(watches <= 2, "{watches} watches before the task started");
         }
     }
+
+    /// Once no task runs, watching stops: the idle runners park without a timeout, so an idle
+    /// executor wakes no thread. (Waits until the count of watches stays put for a while,
+    /// then checks that it stays put; a watcher that kept waking would never get there.)
+    #[test]
+    fn an_idle_executor_stops_watching() {
+        let ex = Executor::builder().worker_threads(2).build();
+        for _ in 0..3 {
+            // Tasks spawning tasks on both workers, so that both watch at some point.
+            ex.block_on(async {
+                for _ in 0..100 {
+                    crate::spawn(async {
+                        drop(crate::spawn(async {}));
+                    })
+                    .await;
+                }
+            });
+        }
+        let watches = || ex.shared.sleepers.watches.load(Ordering::Relaxed);
+        let quiet_for = |window: Duration| {
+            let before = watches();
+            thread::sleep(window);
+            watches() == before
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !(0..3).all(|_| quiet_for(10 * WATCH_INTERVAL)) {
+            assert!(
+                Instant::now() < deadline,
+                "the runners never stopped watching"
+            );
+        }
+        assert!(
+            quiet_for(100 * WATCH_INTERVAL),
+            "a runner watched an idle executor"
+        );
+    }
 }
