@@ -93,7 +93,7 @@ pub(crate) struct Seen {
     /// A watch has run its full interval since the last look: an owner whose progress still
     /// equals its record took no task for that long.
     aged: bool,
-    /// A push woke us since the last look: its runner is active.
+    /// A lone task's push woke us since the last look: its runner is active.
     pushed: bool,
 }
 
@@ -110,8 +110,9 @@ impl Seen {
         self.scratch.push((addr(queue), queue.progress()));
     }
 
-    /// Ends a look: whether some owner took a task since the previous look, or a push woke
-    /// us since (either says work is flowing, though no queue may hold a task right now).
+    /// Ends a look: whether some owner took a task since the previous look, or a lone task's
+    /// push woke us since (either says work is flowing, though no queue may hold a task right
+    /// now).
     pub(crate) fn moved(&mut self) -> bool {
         let moved = self.scratch.iter().any(|new| {
             self.progress
@@ -123,7 +124,7 @@ impl Seen {
     }
 
     /// The runner is awake again: `watched_out` if it slept as a watcher for the whole
-    /// interval, `pushed` if a push woke it.
+    /// interval, `pushed` if a lone task's push woke it.
     pub(crate) fn woke(&mut self, watched_out: bool, pushed: bool) {
         self.aged = watched_out;
         self.pushed = pushed;

@@ -25,7 +25,7 @@ use crate::current::{self, Enter};
 use crate::idle::{RunnerParker, RunnerUnparker};
 use crate::injector::{LocalQueue, Seen};
 use crate::shared::Shared;
-use crate::sleepers::{Look, Park, WATCH_INTERVAL};
+use crate::sleepers::{Look, Park, WATCH_INTERVAL, Woken};
 
 /// How many tasks `block_on` runs between two polls of its own future when that future keeps
 /// waking itself: enough to amortise the poll, few enough to keep it responsive.
@@ -169,10 +169,11 @@ impl<'a> Runner<'a> {
             }
             Park::Indefinitely => self.parker.sleep(driver, None),
         }
-        self.woken_by_push = sleepers.unregister(self.id);
+        let woken = sleepers.leave(self.id);
+        self.woken_by_push = woken != Woken::Other;
         self.seen.woke(
             park == Park::Watch && !self.woken_by_push,
-            self.woken_by_push,
+            woken == Woken::LonePush,
         );
     }
 }

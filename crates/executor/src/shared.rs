@@ -196,10 +196,12 @@ impl Shared {
         }
         seen.start();
         let mut lone = false;
+        let mut others = false;
         for local in self.locals.read().iter() {
             if std::ptr::eq(&**local, me) {
                 continue;
             }
+            others = true;
             seen.record(local);
             match local.len() {
                 0 => {}
@@ -207,7 +209,8 @@ impl Shared {
                 _ => return Look::Work,
             }
         }
-        if seen.moved() || lone {
+        // (A runner alone has nobody to watch, whatever woke it.)
+        if seen.moved() && others || lone {
             Look::Watch
         } else {
             Look::Empty

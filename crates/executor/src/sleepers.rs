@@ -29,8 +29,9 @@
 //! 3. After (2) the runner counts itself in `watchers` (a `SeqCst` read-modify-write), then
 //!    looks. Work it may take at once (the injector, its own queue, a queue of two or more):
 //!    it leaves `watchers` and does not park. Lone tasks in other queues, or other runners
-//!    that took tasks since its previous look (or a push that woke it since): it parks as a
-//!    watcher, for at most [`WATCH_INTERVAL`], and leaves `watchers` when it wakes. Nothing:
+//!    that took tasks since its previous look (or woke it with a lone task's push): it parks
+//!    as a watcher, for at most [`WATCH_INTERVAL`], and leaves `watchers` when it wakes. A
+//!    runner alone, or one woken from outside (the injector), does not watch. Nothing:
 //!    it leaves `watchers` (again a `SeqCst` read-modify-write, then a `SeqCst` fence),
 //!    looks once more, and parks without a timeout only if there is still nothing.
 //!
@@ -112,6 +113,17 @@ pub(crate) enum Look {
     Empty,
 }
 
+/// Who woke a runner, as [`Sleepers::leave`] tells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Woken {
+    /// Not a push: its own token, a timeout, the driver.
+    Other,
+    /// A push to the injector, or of a task that was not alone in its queue.
+    Push,
+    /// A lone task's push onto a runner's own queue: that runner is active.
+    LonePush,
+}
+
 /// How a registered runner sleeps, decided by [`Sleepers::decide`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Park {
@@ -130,6 +142,8 @@ pub(crate) struct Sleepers {
     list: Mutex<Vec<(usize, RunnerUnparker)>>,
     /// A runner was woken by `notify_one` and is not back yet.
     notified: AtomicBool,
+    /// The push that woke that runner queued a lone task on its runner's own queue.
+    lone_wake: AtomicBool,
     /// Runners between their count and their leave in step (3): deciding, or parked as
     /// watchers. A lone push wakes nobody while it is not zero.
     watchers: AtomicUsize,
@@ -160,17 +174,27 @@ impl Sleepers {
     /// The runner is awake again: removes its entry, or, if a notifier already took it,
     /// clears `notified` so that the next push may wake another runner. Returns whether a
     /// notifier woke us. The caller then looks at the queue.
+    #[cfg(test)]
     pub(crate) fn unregister(&self, id: usize) -> bool {
+        self.leave(id) != Woken::Other
+    }
+
+    /// [`unregister`](Sleepers::unregister), telling also whether the push that woke us was
+    /// a lone task's on a runner's own queue (its runner is active: worth a watch).
+    pub(crate) fn leave(&self, id: usize) -> Woken {
         let mut list = self.list.lock();
         if let Some(pos) = list.iter().position(|(i, _)| *i == id) {
             list.swap_remove(pos);
             self.count.store(list.len(), Ordering::SeqCst);
-            return false;
+            return Woken::Other;
         }
         drop(list);
+        // Written by the notifier that set `notified` (before it woke us), and by no other
+        // until we clear `notified`: it is ours to read.
+        let lone = self.lone_wake.load(Ordering::Relaxed);
         self.notified.store(false, Ordering::SeqCst);
         fence(Ordering::SeqCst);
-        true
+        if lone { Woken::LonePush } else { Woken::Push }
     }
 
     /// Steps (b) and (c): after queueing work, wake one sleeping runner if there is one and
@@ -181,7 +205,7 @@ impl Sleepers {
         if self.count.load(Ordering::Relaxed) == 0 || self.notified.load(Ordering::SeqCst) {
             return;
         }
-        self.notify_one_slow();
+        self.notify_one_slow(false);
     }
 
     /// Step (3) for a registered runner: counts it as a watcher, looks (`look`, which may run
@@ -232,17 +256,20 @@ impl Sleepers {
         if self.count.load(Ordering::SeqCst) == 0 || self.notified.load(Ordering::SeqCst) {
             return;
         }
-        if queued() < 2 && self.watchers.load(Ordering::SeqCst) != 0 {
+        let lone = queued() < 2;
+        if lone && self.watchers.load(Ordering::SeqCst) != 0 {
             return;
         }
-        self.notify_one_slow();
+        self.notify_one_slow(lone);
     }
 
     #[cold]
-    fn notify_one_slow(&self) {
+    fn notify_one_slow(&self, lone: bool) {
         if self.notified.swap(true, Ordering::SeqCst) {
             return;
         }
+        // Ours to write until the runner we wake clears `notified` (see `leave`).
+        self.lone_wake.store(lone, Ordering::Relaxed);
         let mut list = self.list.lock();
         let woken = list.pop();
         self.count.store(list.len(), Ordering::SeqCst);
@@ -261,7 +288,7 @@ impl Sleepers {
                 // skipped its wake-up because of us: look again.
                 fence(Ordering::SeqCst);
                 if self.count.load(Ordering::Relaxed) != 0 {
-                    self.notify_one_slow();
+                    self.notify_one_slow(lone);
                 }
             }
         }
@@ -346,6 +373,23 @@ mod tests {
             woken(&sleeper),
             "nobody watches: a lone task wakes a sleeper"
         );
+    }
+
+    #[test]
+    fn a_woken_runner_learns_whether_a_lone_push_woke_it() {
+        let sleepers = Sleepers::default();
+        let parker = RunnerParker::new();
+        sleepers.register(0, parker.unparker());
+        sleepers.notify_local(|| 1);
+        assert_eq!(sleepers.leave(0), Woken::LonePush);
+        sleepers.register(0, parker.unparker());
+        sleepers.notify_local(|| 2);
+        assert_eq!(sleepers.leave(0), Woken::Push);
+        sleepers.register(0, parker.unparker());
+        sleepers.notify_one();
+        assert_eq!(sleepers.leave(0), Woken::Push);
+        sleepers.register(0, parker.unparker());
+        assert_eq!(sleepers.leave(0), Woken::Other);
     }
 
     #[test]
