@@ -79,9 +79,13 @@ pub(crate) fn assert_not_in_own_task(shared: &Shared, what: &str) {
 
 /// Pushes `runnable` onto the local queue of the runner loop on this thread, if that loop
 /// drives `shared`. Gives the runnable back otherwise (another thread, another executor, or a
-/// full local queue).
+/// full local queue). Once it is queued, calls `pushed` with the queue.
 #[inline]
-pub(crate) fn push_local(shared: &Shared, runnable: Runnable) -> Result<(), Runnable> {
+pub(crate) fn push_local(
+    shared: &Shared,
+    runnable: Runnable,
+    pushed: impl FnOnce(&LocalQueue),
+) -> Result<(), Runnable> {
     let (current, local) = LOCAL
         .try_with(Cell::get)
         .unwrap_or((ptr::null(), ptr::null()));
@@ -91,9 +95,12 @@ pub(crate) fn push_local(shared: &Shared, runnable: Runnable) -> Result<(), Runn
     // SAFETY: `LOCAL` holds the local queue of the `Current` in `CURRENT` (both set and
     // restored together by an `Enter` on this thread, and `current` is not null), and that
     // `Current` owns an `Arc` of the queue until the `Enter` that put it there drops. No
-    // `Enter` can be made or dropped on this thread between the read above and this push.
+    // `Enter` can be made or dropped on this thread between the read above and this push,
+    // nor in `pushed`, which only reads the queue and wakes a sleeper.
     let local = unsafe { &*local };
-    local.push(runnable)
+    local.push(runnable)?;
+    pushed(local);
+    Ok(())
 }
 
 impl Drop for Enter {

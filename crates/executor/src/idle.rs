@@ -52,13 +52,14 @@ impl RunnerParker {
         &self.parker
     }
 
-    /// Sleeps until unparked: in `driver` if there is one and no other thread waits in it,
-    /// else on the parker. The caller has registered as a sleeper and looked for work (steps
-    /// 1 to 3 in [`sleepers`](crate::sleepers)); it looks again when this returns, which may
-    /// be early (an I/O event, or a token left from an earlier wake).
-    pub(crate) fn sleep(&self, driver: Option<&'static dyn IdleDriver>) {
+    /// Sleeps until unparked, or for at most `timeout` if there is one: in `driver` if there
+    /// is one and no other thread waits in it, else on the parker. The caller has registered
+    /// as a sleeper and looked for work (steps 1 to 3 in [`sleepers`](crate::sleepers)); it
+    /// looks again when this returns, which may be early (an I/O event, or a token left from
+    /// an earlier wake).
+    pub(crate) fn sleep(&self, driver: Option<&'static dyn IdleDriver>, timeout: Option<Duration>) {
         let Some(driver) = driver else {
-            self.parker.park();
+            self.park(timeout);
             return;
         };
         let target = &*self.target;
@@ -70,7 +71,7 @@ impl RunnerParker {
             fence(Ordering::SeqCst);
             !self.parker.park_timeout(Duration::ZERO)
         };
-        let waited = driver.try_wait(None, &may_wait);
+        let waited = driver.try_wait(timeout, &may_wait);
         target.in_driver.store(false, Ordering::Relaxed);
         if waited {
             // A token set meanwhile (most often by the wakers our own turn ran) has done its
@@ -80,7 +81,17 @@ impl RunnerParker {
         } else {
             // Another thread waits in the driver: park as usual (an unpark always sets the
             // token, so one that came meanwhile ends this park at once).
-            self.parker.park();
+            self.park(timeout);
+        }
+    }
+
+    /// Parks on the parker, for at most `timeout` if there is one.
+    fn park(&self, timeout: Option<Duration>) {
+        match timeout {
+            None => self.parker.park(),
+            Some(timeout) => {
+                self.parker.park_timeout(timeout);
+            }
         }
     }
 }

@@ -11,6 +11,8 @@
 //! push goes to it, so a new task cannot overtake one that spilled; pops take from the ring
 //! first (its entries are older than anything in the list), then from the list.
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use crossbeam_queue::{ArrayQueue, SegQueue};
 use join_handle::Runnable;
 
@@ -22,7 +24,127 @@ pub(crate) const LOCAL_CAPACITY: usize = 256;
 
 /// A runner loop's own queue: where tasks woken or spawned on its thread go, so that two
 /// runners do not fight over one queue's ends. Other runners steal from it when idle.
-pub(crate) type LocalQueue = ArrayQueue<Runnable>;
+///
+/// Next to the tasks, the owner's progress: a counter it moves every time it takes a task,
+/// and that an idle runner compares over time to tell a busy owner (which will come back for its queued
+/// task soon) from one that blocks or computes in a poll (whose task it should take).
+#[derive(Debug)]
+pub(crate) struct LocalQueue {
+    tasks: ArrayQueue<Runnable>,
+    /// Written only by the owner, `Relaxed`: a stale read only delays or hastens one steal.
+    progress: AtomicU32,
+}
+
+impl LocalQueue {
+    pub(crate) fn new(capacity: usize) -> LocalQueue {
+        LocalQueue {
+            tasks: ArrayQueue::new(capacity),
+            progress: AtomicU32::new(0),
+        }
+    }
+
+    /// Queues a task at the tail; gives it back if the queue is full. The tail is updated
+    /// with a `SeqCst` read-modify-write (the no-lost-wake-up argument in
+    /// [`sleepers`](crate::sleepers) relies on it).
+    #[inline]
+    pub(crate) fn push(&self, runnable: Runnable) -> Result<(), Runnable> {
+        self.tasks.push(runnable)
+    }
+
+    /// Takes the task at the head.
+    #[inline]
+    pub(crate) fn pop(&self) -> Option<Runnable> {
+        self.tasks.pop()
+    }
+
+    /// Tasks queued (`SeqCst` loads of both ends).
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Whether no task is queued (`SeqCst` loads of both ends).
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+
+    /// The owner took a task: records `tick`, a count that moved since the last one.
+    #[inline]
+    pub(crate) fn set_progress(&self, tick: u32) {
+        self.progress.store(tick, Ordering::Relaxed);
+    }
+
+    /// The owner's last recorded pop count.
+    pub(crate) fn progress(&self) -> u32 {
+        self.progress.load(Ordering::Relaxed)
+    }
+}
+
+/// What a runner saw of the other runners' queues at its last look before sleeping
+/// ([`Shared::look`](crate::shared::Shared::look)): each owner's progress then, and whether
+/// that is old enough to judge an owner stalled.
+#[derive(Debug, Default)]
+pub(crate) struct Seen {
+    /// (queue address, owner's progress) for every other runner at the last look.
+    progress: Vec<(usize, u32)>,
+    /// The last look's records, rebuilt by the next one.
+    scratch: Vec<(usize, u32)>,
+    /// A watch has run its full interval since the last look: an owner whose progress still
+    /// equals its record took no task for that long.
+    aged: bool,
+    /// A lone task's push woke us since the last look: its runner is active.
+    pushed: bool,
+}
+
+impl Seen {
+    /// Starts a look: the caller records every other runner's queue, then calls
+    /// [`moved`](Seen::moved).
+    pub(crate) fn start(&mut self) {
+        self.scratch.clear();
+        self.aged = false;
+    }
+
+    /// Records `queue`'s progress now.
+    pub(crate) fn record(&mut self, queue: &LocalQueue) {
+        self.scratch.push((addr(queue), queue.progress()));
+    }
+
+    /// Ends a look: whether some owner took a task since the previous look, or a lone task's
+    /// push woke us since (either says work is flowing, though no queue may hold a task right
+    /// now).
+    pub(crate) fn moved(&mut self) -> bool {
+        let moved = self.scratch.iter().any(|new| {
+            self.progress
+                .iter()
+                .any(|old| old.0 == new.0 && old.1 != new.1)
+        });
+        std::mem::swap(&mut self.progress, &mut self.scratch);
+        std::mem::take(&mut self.pushed) || moved
+    }
+
+    /// The runner is awake again: `watched_out` if it slept as a watcher for the whole
+    /// interval, `pushed` if a lone task's push woke it.
+    pub(crate) fn woke(&mut self, watched_out: bool, pushed: bool) {
+        self.aged = watched_out;
+        self.pushed = pushed;
+    }
+
+    /// Whether `queue`'s owner has taken no task for at least a watch: since the last look,
+    /// made before a watch that ran its full interval. (A queue freed and another allocated
+    /// at its address could match by chance: that costs one early steal, nothing else.)
+    pub(crate) fn stalled(&self, queue: &LocalQueue) -> bool {
+        self.aged
+            && self
+                .progress
+                .iter()
+                .any(|&(a, progress)| a == addr(queue) && progress == queue.progress())
+    }
+}
+
+fn addr(queue: &LocalQueue) -> usize {
+    queue as *const LocalQueue as usize
+}
 
 #[derive(Debug)]
 pub(crate) struct Injector {
@@ -65,6 +187,29 @@ mod tests {
     use super::*;
     use crate::test_support::Nothing;
     use join_handle::JoinHandle;
+
+    #[test]
+    fn seen_judges_an_owner_stalled_only_after_a_full_watch_without_progress() {
+        let (busy, blocked) = (LocalQueue::new(4), LocalQueue::new(4));
+        let mut seen = Seen::default();
+        let look = |seen: &mut Seen| {
+            seen.start();
+            seen.record(&busy);
+            seen.record(&blocked);
+            seen.moved()
+        };
+        assert!(!look(&mut seen), "nothing to compare with yet");
+        seen.woke(true, false);
+        busy.set_progress(1);
+        assert!(!seen.stalled(&busy), "it took a task meanwhile");
+        assert!(seen.stalled(&blocked));
+        assert!(look(&mut seen), "one of them moved");
+        assert!(!seen.stalled(&blocked), "a fresh look is not a watch old");
+        seen.woke(false, true);
+        assert!(!seen.stalled(&blocked), "woken early by a push");
+        assert!(look(&mut seen), "a push that woke us counts as movement");
+        assert!(!look(&mut seen));
+    }
 
     #[test]
     fn fifo_across_the_ring_and_the_overflow() {

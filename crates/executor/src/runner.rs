@@ -23,8 +23,9 @@ use wakers::idle::{self, IdleDriver};
 
 use crate::current::{self, Enter};
 use crate::idle::{RunnerParker, RunnerUnparker};
-use crate::injector::LocalQueue;
+use crate::injector::{LocalQueue, Seen};
 use crate::shared::Shared;
+use crate::sleepers::{Look, Park, WATCH_INTERVAL, Woken};
 
 /// How many tasks `block_on` runs between two polls of its own future when that future keeps
 /// waking itself: enough to amortise the poll, few enough to keep it responsive.
@@ -52,7 +53,11 @@ struct Runner<'a> {
     /// The idle driver this runner told it may wait in it (`runner_enter`), if one exists.
     driver: Option<&'static dyn IdleDriver>,
     id: usize,
+    /// Counts our looks for a task; published in our queue's progress at each one that
+    /// found a task, for watchers.
     tick: u32,
+    /// Other runners' progress at our last look before sleeping.
+    seen: Seen,
     /// A push woke us and we have not taken a task since: pass the wake-up on if more wait.
     woken_by_push: bool,
     _enter: Enter,
@@ -70,6 +75,7 @@ impl<'a> Runner<'a> {
             driver: idle::installed().inspect(|d| d.runner_enter()),
             id: shared.sleepers.new_id(),
             tick: 0,
+            seen: Seen::default(),
             woken_by_push: false,
             _enter,
             _budget: budget::Scope::enter(),
@@ -110,8 +116,11 @@ impl<'a> Runner<'a> {
         };
         let runnable = match found {
             Some(runnable) => runnable,
-            None => shared.steal(&self.local, self.tick as usize)?,
+            None => shared.steal(&self.local, self.tick as usize, &self.seen)?,
         };
+        // Only a task taken counts: a runner that wakes to find nothing has not moved, so
+        // two idle runners do not keep each other watching.
+        self.local.set_progress(self.tick);
         if std::mem::take(&mut self.woken_by_push) && shared.has_work() {
             shared.sleepers.notify_one();
         }
@@ -135,17 +144,37 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// Sleeps until `ready()` holds or someone unparks us: in the idle driver if one is
-    /// installed and free, else on our parker. Registers as a sleeper first, so that a push
-    /// after our last look at the queues wakes us.
+    /// Sleeps unless `ready()` holds or there is work: in the idle driver if one is installed
+    /// and free, else on our parker; until someone unparks us, or for at most
+    /// [`WATCH_INTERVAL`] while other runners hold lone tasks (then a steal takes those whose
+    /// owner did not move meanwhile). Registers as a sleeper first, so that a push after our
+    /// last look at the queues wakes us (the argument in [`sleepers`](crate::sleepers)).
     fn sleep(&mut self, ready: impl Fn() -> bool) {
         let driver = self.driver.or_else(|| self.enter_driver());
         let sleepers = &self.shared.sleepers;
         sleepers.register(self.id, self.parker.unparker());
-        if !ready() {
-            self.parker.sleep(driver);
+        let (shared, local, seen) = (self.shared, &self.local, &mut self.seen);
+        let park = sleepers.decide(|| {
+            if ready() {
+                Look::Work
+            } else {
+                shared.look(local, seen)
+            }
+        });
+        match park {
+            Park::No => {}
+            Park::Watch => {
+                self.parker.sleep(driver, Some(WATCH_INTERVAL));
+                sleepers.stop_watching();
+            }
+            Park::Indefinitely => self.parker.sleep(driver, None),
         }
-        self.woken_by_push = sleepers.unregister(self.id);
+        let woken = sleepers.leave(self.id);
+        self.woken_by_push = woken != Woken::Other;
+        self.seen.woke(
+            park == Park::Watch && !self.woken_by_push,
+            woken == Woken::LonePush,
+        );
     }
 }
 
@@ -177,7 +206,7 @@ pub(crate) fn run(shared: &Arc<Shared>, what: &str) {
         if shared.is_idle() {
             return;
         }
-        runner.sleep(|| shared.has_work() || shared.is_idle());
+        runner.sleep(|| shared.is_idle());
     }
 }
 
@@ -191,7 +220,7 @@ pub(crate) fn work(shared: Arc<Shared>) {
     while !stopping() {
         match runner.next() {
             Some(runnable) => runner.run_task(runnable),
-            None => runner.sleep(|| shared.has_work() || stopping()),
+            None => runner.sleep(stopping),
         }
     }
     drop(runner);
@@ -246,7 +275,109 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         // Nothing to run: sleep, unless our own future was woken meanwhile (say, it yielded
         // because its budget was spent), when registering as a sleeper would be wasted.
         if ran == 0 && !main.woken.load(Ordering::Acquire) {
-            runner.sleep(|| main.woken.load(Ordering::Acquire) || shared.has_work());
+            runner.sleep(|| main.woken.load(Ordering::Acquire));
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::atomic::Ordering;
+    use std::sync::mpsc;
+    use std::thread;
+    use std::time::{Duration, Instant};
+
+    use crate::Executor;
+    use crate::sleepers::WATCH_INTERVAL;
+
+    /// Tasks spawned.
+    const SPAWNS: usize = 1_000;
+    /// How long the spawning future blocks its thread before each spawn: long enough that an
+    /// idle runner woken by one spawn is back asleep before the next.
+    const GAP: Duration = Duration::from_micros(50);
+
+    /// A future on one of two runners spawns tasks one at a time, blocking its thread a little
+    /// before each: every spawn is a lone task on its runner's queue, which that runner takes
+    /// itself a moment later. The idle runner watches that runner rather than being woken for
+    /// each spawn: each wake-up by a push needs a watch interval in which nothing moved, so
+    /// they are bounded by the elapsed time, not by the spawns. (Waking the idle runner for
+    /// every lone push gave about one wake-up per spawn here.)
+    #[test]
+    fn lone_spawns_wake_the_idle_runner_per_watch_interval_not_per_spawn() {
+        let ex = Executor::builder().worker_threads(1).build();
+        let start = Instant::now();
+        ex.block_on(async {
+            for _ in 0..SPAWNS {
+                thread::sleep(GAP);
+                drop(crate::spawn(async {}));
+                crate::yield_now().await; // lets this runner take the task
+            }
+        });
+        let elapsed = start.elapsed();
+        let wakes = ex.shared.sleepers.wakes.load(Ordering::Relaxed);
+        let intervals = (elapsed.as_nanos() / WATCH_INTERVAL.as_nanos()) as usize;
+        eprintln!("{wakes} wake-ups in {elapsed:?} for {SPAWNS} spawns");
+        assert!(
+            wakes <= intervals + 10,
+            "{wakes} wake-ups in {elapsed:?} for {SPAWNS} spawns"
+        );
+    }
+
+    /// The bound, counted in watches rather than in wall time (which a loaded machine
+    /// stretches): a lone task queued behind a poll that blocks its runner starts on the idle
+    /// runner after at most two watches of [`WATCH_INTERVAL`] each.
+    #[test]
+    fn a_lone_task_behind_a_blocked_poll_starts_elsewhere_within_two_watches() {
+        let ex = Executor::builder().worker_threads(1).build();
+        for _ in 0..3 {
+            let before = ex.shared.sleepers.watches.load(Ordering::Relaxed);
+            let (tx, rx) = mpsc::channel();
+            ex.block_on(async {
+                // Queued alone on this runner's queue, behind this very poll...
+                drop(crate::spawn(async move { tx.send(()).unwrap() }));
+                // ...which blocks its thread until the task has run elsewhere (the time-out
+                // only turns a hang into a failure).
+                rx.recv_timeout(Duration::from_secs(10))
+                    .expect("the task waited behind the blocked poll");
+            });
+            let watches = ex.shared.sleepers.watches.load(Ordering::Relaxed) - before;
+            assert!(watches <= 2, "{watches} watches before the task started");
+        }
+    }
+
+    /// Once no task runs, watching stops: the idle runners park without a timeout, so an idle
+    /// executor wakes no thread. (Waits until the count of watches stays put for a while,
+    /// then checks that it stays put; a watcher that kept waking would never get there.)
+    #[test]
+    fn an_idle_executor_stops_watching() {
+        let ex = Executor::builder().worker_threads(2).build();
+        for _ in 0..3 {
+            // Tasks spawning tasks on both workers, so that both watch at some point.
+            ex.block_on(async {
+                for _ in 0..100 {
+                    crate::spawn(async {
+                        drop(crate::spawn(async {}));
+                    })
+                    .await;
+                }
+            });
+        }
+        let watches = || ex.shared.sleepers.watches.load(Ordering::Relaxed);
+        let quiet_for = |window: Duration| {
+            let before = watches();
+            thread::sleep(window);
+            watches() == before
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !(0..3).all(|_| quiet_for(10 * WATCH_INTERVAL)) {
+            assert!(
+                Instant::now() < deadline,
+                "the runners never stopped watching"
+            );
+        }
+        assert!(
+            quiet_for(100 * WATCH_INTERVAL),
+            "a runner watched an idle executor"
+        );
     }
 }

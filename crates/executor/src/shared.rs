@@ -52,10 +52,10 @@ use parking_lot::RwLock;
 
 use crate::current;
 use crate::hooks::Hooks;
-use crate::injector::{Injector, LOCAL_CAPACITY, LocalQueue};
+use crate::injector::{Injector, LOCAL_CAPACITY, LocalQueue, Seen};
 use crate::registry::Registry;
 use crate::scheduler::Scheduler;
-use crate::sleepers::Sleepers;
+use crate::sleepers::{Look, Sleepers};
 use crate::undriven::Watch;
 
 #[derive(Debug)]
@@ -111,14 +111,15 @@ impl Shared {
     /// the injector) and wakes one sleeping runner, if any and if it has something to take.
     #[inline]
     pub(crate) fn push(&self, runnable: Runnable) {
-        match current::push_local(self, runnable) {
-            // The task is on the queue of this thread's runner, which is awake now but may
-            // block or compute for a long time in the poll that pushed: so even a lone task
-            // wakes a sleeping runner, which steals it if this one has not taken it back by
-            // then. Only one woken runner is on its way at a time, so a burst of pushes costs
-            // one wake-up (see `Sleepers`).
-            Ok(()) => self.sleepers.notify_one_local(),
-            Err(runnable) => self.push_global(runnable),
+        // On this thread's runner's queue, a task alone wakes a sleeper only if no runner
+        // watches (`Sleepers::notify_local`): its owner, awake, most likely takes it back
+        // soon, and if it blocks instead, a watcher takes it. Only one woken runner is on its
+        // way at a time, so a burst of pushes costs one wake-up (see `Sleepers`).
+        let pushed = current::push_local(self, runnable, |local| {
+            self.sleepers.notify_local(|| local.len())
+        });
+        if let Err(runnable) = pushed {
+            self.push_global(runnable);
         }
     }
 
@@ -184,22 +185,55 @@ impl Shared {
         self.watch.driver_left(!self.is_idle());
     }
 
-    /// Steals half of the first non-empty local queue of another runner, starting at
-    /// `start`: returns one task and moves the rest to `me`.
+    /// What the queues hold for a runner about to sleep (`me` is its queue): work to take at
+    /// once (the injector's, its own, a queue of another runner holding two or more tasks);
+    /// lone tasks in other runners' queues, or other runners that took tasks since our last
+    /// look (worth watching); or nothing. Records the other runners' progress in `seen`. See
+    /// [`sleepers`](crate::sleepers), step (3).
+    pub(crate) fn look(&self, me: &LocalQueue, seen: &mut Seen) -> Look {
+        if !self.queue.is_empty() || !me.is_empty() {
+            return Look::Work;
+        }
+        seen.start();
+        let mut lone = false;
+        let mut others = false;
+        for local in self.locals.read().iter() {
+            if std::ptr::eq(&**local, me) {
+                continue;
+            }
+            others = true;
+            seen.record(local);
+            match local.len() {
+                0 => {}
+                1 => lone = true,
+                _ => return Look::Work,
+            }
+        }
+        // (A runner alone has nobody to watch, whatever woke it.)
+        if seen.moved() && others || lone {
+            Look::Watch
+        } else {
+            Look::Empty
+        }
+    }
+
+    /// Steals half of the first other runner's local queue that holds two tasks or more, or
+    /// one task whose owner `seen` found stalled, starting at `start`: returns one task and
+    /// moves the rest to `me`.
     ///
     /// A runner alone (the caller is a runner, so `runners` counts it) has nobody to steal
     /// from, and skips the lock. A stale count only skips one look: before it parks, a runner
-    /// takes the lock in [`Shared::has_work`], after which it reads the count written under
+    /// takes the lock in [`Shared::look`], after which it reads the count written under
     /// the last `add_runner`'s lock, and sees any other runner's queued tasks there.
     #[inline]
-    pub(crate) fn steal(&self, me: &LocalQueue, start: usize) -> Option<Runnable> {
+    pub(crate) fn steal(&self, me: &LocalQueue, start: usize, seen: &Seen) -> Option<Runnable> {
         if self.runners.load(Ordering::Relaxed) <= 1 {
             return None;
         }
-        self.steal_slow(me, start)
+        self.steal_slow(me, start, seen)
     }
 
-    fn steal_slow(&self, me: &LocalQueue, start: usize) -> Option<Runnable> {
+    fn steal_slow(&self, me: &LocalQueue, start: usize, seen: &Seen) -> Option<Runnable> {
         let locals = self.locals.read();
         let n = locals.len();
         for i in 0..n {
@@ -207,8 +241,12 @@ impl Shared {
             if std::ptr::eq(&**victim, me) {
                 continue;
             }
+            let queued = victim.len();
+            if queued == 1 && !seen.stalled(victim) {
+                continue; // its owner will take it back, or a watcher will find it stalled
+            }
             let mut first = None;
-            for _ in 0..victim.len().div_ceil(2) {
+            for _ in 0..queued.div_ceil(2) {
                 let Some(runnable) = victim.pop() else { break };
                 match first {
                     None => first = Some(runnable),

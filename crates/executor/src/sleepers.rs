@@ -3,9 +3,9 @@
 //! # The no-lost-wake-up argument
 //!
 //! A runner that is about to sleep (1) adds itself to the list, (2) issues a `SeqCst` fence,
-//! (3) looks at the run queue once more, and parks only if it is still empty. A thread that
-//! queues a task (a) pushes it, (b) issues a `SeqCst` fence, (c) reads the sleeper count, and
-//! wakes one sleeper if it is not zero. The two fences are totally ordered, so either the
+//! (3) looks at the run queues once more, and parks only if there is nothing to take. A thread
+//! that queues a task (a) pushes it, (b) issues a `SeqCst` fence, (c) reads the sleeper count,
+//! and wakes one sleeper if it is not zero. The two fences are totally ordered, so either the
 //! pusher sees the sleeper in (c), or the sleeper sees the task in (3). Either way the task is
 //! not stranded while a runner sleeps.
 //!
@@ -13,6 +13,48 @@
 //! that is already busy. A runner woken for another reason (its own parker token) removes
 //! itself.
 //!
+//! # Lone tasks and the watcher
+//!
+//! A task woken or spawned on a runner's thread goes to that runner's local queue, and the
+//! runner, awake, takes it back soon: in a chain of spawns or a ping-pong nearly every push is
+//! such a *lone* task (the queue holds it alone). Waking a sleeper for it would cost a system
+//! call on the pusher's path and two context switches, for a runner that finds nothing or
+//! steals the task and starts a cross-thread ping-pong. But the pushing runner may block or
+//! compute for long in the poll that pushed, and the task must not wait behind it unbounded.
+//! So a lone task is left to a *watcher*: a sleeper that parks for at most
+//! [`WATCH_INTERVAL`] at a time while another runner's queue holds a task or another runner
+//! is taking tasks, and when it wakes steals a lone task only if its owner took no task over
+//! the whole interval (its progress did not move). The steps around (3) become:
+//!
+//! 3. After (2) the runner counts itself in `watchers` (a `SeqCst` read-modify-write), then
+//!    looks. Work it may take at once (the injector, its own queue, a queue of two or more):
+//!    it leaves `watchers` and does not park. Lone tasks in other queues, or other runners
+//!    that took tasks since its previous look (or woke it with a lone task's push): it parks
+//!    as a watcher, for at most [`WATCH_INTERVAL`], and leaves `watchers` when it wakes. A
+//!    runner alone, or one woken from outside (the injector), does not watch. Nothing:
+//!    it leaves `watchers` (again a `SeqCst` read-modify-write, then a `SeqCst` fence),
+//!    looks once more, and parks without a timeout only if there is still nothing.
+//!
+//! A push onto the pusher's own queue (a) updates the queue's tail with a `SeqCst`
+//! read-modify-write, then (c) reads the sleeper count and `watchers` (`SeqCst`). If the
+//! queue now holds two tasks or more, it wakes a sleeper as before. If it holds only this
+//! one, it wakes one only if `watchers` is zero. In the single total order of `SeqCst`
+//! operations, a pusher that reads `watchers` non-zero read it after some runner W counted
+//! itself and before W left; so its push precedes W's leaving, and W's look after leaving (or
+//! W's first look, if W's count came after the push) sees the task, or W is still parked as
+//! a watcher and will look within [`WATCH_INTERVAL`]. A pusher that reads zero finds every
+//! runner that counted itself gone again and wakes a sleeper as in (c) (a registered runner
+//! is counted in the sleeper count before it counts in `watchers`).
+//!
+//! A watcher takes a lone task only if the task's owner has not moved since the look before
+//! a watch that ran its full interval, so a busy owner keeps its task (and a message-passing
+//! pair stays on one thread). A task behind an owner that blocks is taken within two
+//! [`WATCH_INTERVAL`]s plus the wake-up latencies. Watching goes on while other runners take
+//! tasks (they may queue a lone task any moment, and a sleeper parked without a timeout would
+//! need a system call to come back); once no runner has taken a task and no queue has held
+//! one for a whole interval, the watcher parks without a timeout, and an idle executor has no
+//! thread that wakes.
+
 //! # Sleeping in the idle driver
 //!
 //! Where an idle driver (the I/O reactor, [`wakers::idle`]) is installed, a runner sleeps in
@@ -35,7 +77,8 @@
 //! returned is covered by (5) too: the driver clears its coalescing flag with a swap (which
 //! reads the waker's swap) after that wait and before it lets go of the right, so the
 //! waker's token happens before the runner's look, made after it took the right (the
-//! driver's invariant 6, `reactor/src/driver.rs`).
+//! driver's invariant 6, `reactor/src/driver.rs`). A watcher's wait in the driver is the
+//! same wait with a timeout.
 //!
 //! # One wake-up at a time
 //!
@@ -47,8 +90,50 @@
 //! passes the wake-up on ([`Sleepers::notify_one`] again) if it finds more than one task, so
 //! a batch still spreads over every sleeping runner, one wake-up at a time.
 
+use std::time::Duration;
+
 use crate::idle::RunnerUnparker;
 use crate::sync::{AtomicBool, AtomicUsize, Mutex, Ordering, fence};
+
+/// How long a lone task may wait behind a runner that blocks or computes before a watcher
+/// takes it (plus a scheduler tick for the watcher's wake-up): the bound of the guarantee.
+/// Short next to latencies users notice; long enough that a watcher's periodic wake-up (a few
+/// µs of CPU, only while some runner holds a queued task) costs well under 1 % of a core.
+pub(crate) const WATCH_INTERVAL: Duration = Duration::from_millis(1);
+
+/// What a runner about to sleep found in the run queues (step 3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Look {
+    /// Something to take at once (or the runner has another reason not to sleep).
+    Work,
+    /// Lone tasks in other runners' queues, or runners that took tasks since the last look
+    /// (they may queue lone tasks at any moment): worth a watch.
+    Watch,
+    /// Nothing.
+    Empty,
+}
+
+/// Who woke a runner, as [`Sleepers::leave`] tells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Woken {
+    /// Not a push: its own token, a timeout, the driver.
+    Other,
+    /// A push to the injector, or of a task that was not alone in its queue.
+    Push,
+    /// A lone task's push onto a runner's own queue: that runner is active.
+    LonePush,
+}
+
+/// How a registered runner sleeps, decided by [`Sleepers::decide`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Park {
+    /// Not at all: there is work.
+    No,
+    /// As a watcher, for at most [`WATCH_INTERVAL`]; then [`Sleepers::stop_watching`].
+    Watch,
+    /// Until woken.
+    Indefinitely,
+}
 
 #[derive(Debug, Default)]
 pub(crate) struct Sleepers {
@@ -57,7 +142,18 @@ pub(crate) struct Sleepers {
     list: Mutex<Vec<(usize, RunnerUnparker)>>,
     /// A runner was woken by `notify_one` and is not back yet.
     notified: AtomicBool,
+    /// The push that woke that runner queued a lone task on its runner's own queue.
+    lone_wake: AtomicBool,
+    /// Runners between their count and their leave in step (3): deciding, or parked as
+    /// watchers. A lone push wakes nobody while it is not zero.
+    watchers: AtomicUsize,
     next_id: AtomicUsize,
+    /// Sleepers woken by a push (tests count them).
+    #[cfg(all(test, not(loom)))]
+    pub(crate) wakes: std::sync::atomic::AtomicUsize,
+    /// Watches decided (tests count them).
+    #[cfg(all(test, not(loom)))]
+    pub(crate) watches: std::sync::atomic::AtomicUsize,
 }
 
 impl Sleepers {
@@ -78,17 +174,27 @@ impl Sleepers {
     /// The runner is awake again: removes its entry, or, if a notifier already took it,
     /// clears `notified` so that the next push may wake another runner. Returns whether a
     /// notifier woke us. The caller then looks at the queue.
+    #[cfg(test)]
     pub(crate) fn unregister(&self, id: usize) -> bool {
+        self.leave(id) != Woken::Other
+    }
+
+    /// [`unregister`](Sleepers::unregister), telling also whether the push that woke us was
+    /// a lone task's on a runner's own queue (its runner is active: worth a watch).
+    pub(crate) fn leave(&self, id: usize) -> Woken {
         let mut list = self.list.lock();
         if let Some(pos) = list.iter().position(|(i, _)| *i == id) {
             list.swap_remove(pos);
             self.count.store(list.len(), Ordering::SeqCst);
-            return false;
+            return Woken::Other;
         }
         drop(list);
+        // Written by the notifier that set `notified` (before it woke us), and by no other
+        // until we clear `notified`: it is ours to read.
+        let lone = self.lone_wake.load(Ordering::Relaxed);
         self.notified.store(false, Ordering::SeqCst);
         fence(Ordering::SeqCst);
-        true
+        if lone { Woken::LonePush } else { Woken::Push }
     }
 
     /// Steps (b) and (c): after queueing work, wake one sleeping runner if there is one and
@@ -99,38 +205,82 @@ impl Sleepers {
         if self.count.load(Ordering::Relaxed) == 0 || self.notified.load(Ordering::SeqCst) {
             return;
         }
-        self.notify_one_slow();
+        self.notify_one_slow(false);
     }
 
-    /// [`notify_one`](Sleepers::notify_one) without the fence, for a task pushed onto the
-    /// pusher's own local queue (a runner's queue is an `ArrayQueue`, whose push updates its
-    /// tail with a `SeqCst` read-modify-write). The argument above holds with that update in
-    /// place of step (b): it and the `SeqCst` loads of (c) are in the single total order of
-    /// `SeqCst` operations, as are the sleeper's `SeqCst` fence (2) and its `SeqCst` look at
-    /// the local queues' ends (3, `is_empty`). On x86 and ARMv8 a `SeqCst` load costs what a
-    /// relaxed one does, so this wake costs nothing while no runner sleeps.
-    ///
-    /// The task cannot be left behind a runner that blocks or computes in the poll that
-    /// pushed it: a sleeping runner is woken and steals it.
+    /// Step (3) for a registered runner: counts it as a watcher, looks (`look`, which may run
+    /// twice), and says how to park. After [`Park::Watch`] the caller must call
+    /// [`stop_watching`](Sleepers::stop_watching) once it is awake.
+    pub(crate) fn decide(&self, mut look: impl FnMut() -> Look) -> Park {
+        self.watchers.fetch_add(1, Ordering::SeqCst);
+        match look() {
+            Look::Watch => {
+                #[cfg(all(test, not(loom)))]
+                self.watches
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Park::Watch
+            }
+            Look::Work => {
+                self.watchers.fetch_sub(1, Ordering::SeqCst);
+                Park::No
+            }
+            Look::Empty => {
+                self.watchers.fetch_sub(1, Ordering::SeqCst);
+                // A lone push that saw us counted skipped its wake-up: look again. (The fence
+                // adds nothing to the `SeqCst` read-modify-write in the C++ model; it is what
+                // loom, which treats `SeqCst` accesses as `AcqRel`, can check.)
+                fence(Ordering::SeqCst);
+                match look() {
+                    Look::Empty => Park::Indefinitely,
+                    Look::Work | Look::Watch => Park::No,
+                }
+            }
+        }
+    }
+
+    /// A watcher is awake again (after [`Park::Watch`]).
+    pub(crate) fn stop_watching(&self) {
+        self.watchers.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Steps (b) and (c) for a task pushed onto the pusher's own local queue, which now holds
+    /// `queued()` tasks: wakes a sleeper if two or more wait, or if one does and nobody
+    /// watches. No fence: the queue's push updates its tail with a `SeqCst`
+    /// read-modify-write, which stands for (b) (see [`LocalQueue`](crate::injector::LocalQueue)):
+    /// it and the `SeqCst` loads of (c) are in the single total order of `SeqCst` operations,
+    /// as are the sleeper's fence (2), its count in `watchers` (3) and its `SeqCst` looks at
+    /// the queues' ends. On x86 and ARMv8 a `SeqCst` load costs what a relaxed one does, so
+    /// this costs nothing while no runner sleeps.
     #[inline]
-    pub(crate) fn notify_one_local(&self) {
+    pub(crate) fn notify_local(&self, queued: impl FnOnce() -> usize) {
         if self.count.load(Ordering::SeqCst) == 0 || self.notified.load(Ordering::SeqCst) {
             return;
         }
-        self.notify_one_slow();
+        let lone = queued() < 2;
+        if lone && self.watchers.load(Ordering::SeqCst) != 0 {
+            return;
+        }
+        self.notify_one_slow(lone);
     }
 
     #[cold]
-    fn notify_one_slow(&self) {
+    fn notify_one_slow(&self, lone: bool) {
         if self.notified.swap(true, Ordering::SeqCst) {
             return;
         }
+        // Ours to write until the runner we wake clears `notified` (see `leave`).
+        self.lone_wake.store(lone, Ordering::Relaxed);
         let mut list = self.list.lock();
         let woken = list.pop();
         self.count.store(list.len(), Ordering::SeqCst);
         drop(list);
         match woken {
-            Some((_, unparker)) => unparker.unpark(),
+            Some((_, unparker)) => {
+                #[cfg(all(test, not(loom)))]
+                self.wakes
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                unparker.unpark();
+            }
             // The sleeper left on its own meanwhile: nobody is on the way.
             None => {
                 self.notified.store(false, Ordering::SeqCst);
@@ -138,7 +288,7 @@ impl Sleepers {
                 // skipped its wake-up because of us: look again.
                 fence(Ordering::SeqCst);
                 if self.count.load(Ordering::Relaxed) != 0 {
-                    self.notify_one_slow();
+                    self.notify_one_slow(lone);
                 }
             }
         }
@@ -199,6 +349,65 @@ mod tests {
         assert!(sleepers.unregister(second[0]));
         sleepers.notify_all();
         assert_eq!(woken_ids().len(), 1, "only the last sleeper was left");
+    }
+
+    #[test]
+    fn a_lone_push_wakes_a_sleeper_only_while_nobody_watches() {
+        let sleepers = Sleepers::default();
+        let (watcher, sleeper) = (RunnerParker::new(), RunnerParker::new());
+        let woken = |p: &RunnerParker| p.parker().park_timeout(Duration::ZERO);
+        sleepers.register(0, sleeper.unparker());
+        sleepers.register(1, watcher.unparker());
+        assert_eq!(sleepers.decide(|| Look::Watch), Park::Watch);
+        sleepers.notify_local(|| 1);
+        assert!(
+            !woken(&watcher) && !woken(&sleeper),
+            "a watcher will find it"
+        );
+        sleepers.notify_local(|| 2);
+        assert!(woken(&watcher), "two queued tasks wake a sleeper at once");
+        sleepers.stop_watching();
+        assert!(sleepers.unregister(1));
+        sleepers.notify_local(|| 1);
+        assert!(
+            woken(&sleeper),
+            "nobody watches: a lone task wakes a sleeper"
+        );
+    }
+
+    #[test]
+    fn a_woken_runner_learns_whether_a_lone_push_woke_it() {
+        let sleepers = Sleepers::default();
+        let parker = RunnerParker::new();
+        sleepers.register(0, parker.unparker());
+        sleepers.notify_local(|| 1);
+        assert_eq!(sleepers.leave(0), Woken::LonePush);
+        sleepers.register(0, parker.unparker());
+        sleepers.notify_local(|| 2);
+        assert_eq!(sleepers.leave(0), Woken::Push);
+        sleepers.register(0, parker.unparker());
+        sleepers.notify_one();
+        assert_eq!(sleepers.leave(0), Woken::Push);
+        sleepers.register(0, parker.unparker());
+        assert_eq!(sleepers.leave(0), Woken::Other);
+    }
+
+    #[test]
+    fn a_runner_that_finds_nothing_looks_again_after_leaving_the_watchers() {
+        let sleepers = Sleepers::default();
+        let looks = std::cell::Cell::new(0);
+        let park = sleepers.decide(|| {
+            looks.set(looks.get() + 1);
+            if looks.get() == 1 {
+                Look::Empty
+            } else {
+                Look::Watch // a lone push came in between and saw us counted
+            }
+        });
+        assert_eq!(park, Park::No);
+        assert_eq!(sleepers.decide(|| Look::Empty), Park::Indefinitely);
+        assert_eq!(sleepers.decide(|| Look::Work), Park::No);
+        assert_eq!(sleepers.watchers.load(Ordering::SeqCst), 0);
     }
 
     #[test]
@@ -283,7 +492,7 @@ mod loom_tests {
                 let ready = self.queued.load(Ordering::Acquire) != 0
                     || self.left.load(Ordering::Acquire) == 0;
                 if !ready {
-                    parker.sleep(driver);
+                    parker.sleep(driver, None);
                 }
                 woken_by_push = self.sleepers.unregister(id);
             }
@@ -391,7 +600,7 @@ mod loom_tests {
                     let id = model.sleepers.new_id();
                     model.sleepers.register(id, leaver_parker.unparker());
                     if model.queued.load(Ordering::Acquire) == 0 {
-                        leaver_parker.sleep(None);
+                        leaver_parker.sleep(None, None);
                     }
                     model.sleepers.unregister(id);
                     // Its own future is done: it leaves without running tasks.
@@ -492,5 +701,166 @@ mod loom_tests {
     #[test]
     fn loom_two_runners_share_the_driver() {
         model(2, || two_runners_two_pushes(Some(FakeDriver::leaked())));
+    }
+
+    /// Runners with local queues, for the watcher rule: runner 0 pushes lone tasks onto its
+    /// own queue and runs or blocks; the others are idle and must take what it leaves.
+    struct Locals {
+        sleepers: Sleepers,
+        /// Tasks queued on each runner's queue (a push is a `SeqCst` read-modify-write of
+        /// the tail, as `ArrayQueue`'s is; a look is a `SeqCst` load of its ends).
+        queued: Vec<AtomicUsize>,
+        /// Each runner's progress (`LocalQueue::set_progress`).
+        progress: Vec<AtomicUsize>,
+        left: AtomicUsize,
+    }
+
+    impl Locals {
+        fn new(runners: usize, tasks: usize) -> Arc<Locals> {
+            Arc::new(Locals {
+                sleepers: Sleepers::default(),
+                queued: (0..runners).map(|_| AtomicUsize::new(0)).collect(),
+                progress: (0..runners).map(|_| AtomicUsize::new(0)).collect(),
+                left: AtomicUsize::new(tasks),
+            })
+        }
+
+        /// `Shared::push` on runner `me`'s thread. The fence stands for what the queue's
+        /// `SeqCst` tail update gives in the C++ model and loom does not model (it treats
+        /// `SeqCst` accesses as `AcqRel`).
+        fn push_local(&self, me: usize) {
+            self.queued[me].fetch_add(1, Ordering::SeqCst);
+            fence(Ordering::SeqCst);
+            self.sleepers
+                .notify_local(|| self.queued[me].load(Ordering::SeqCst));
+        }
+
+        fn take(&self, from: usize) -> bool {
+            self.queued[from]
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+        }
+
+        /// Runs one task: the last one wakes every sleeper.
+        fn ran(&self) {
+            if self.left.fetch_sub(1, Ordering::AcqRel) == 1 {
+                self.sleepers.notify_all();
+            }
+        }
+
+        /// `Runner::next` for its own queue: moves the progress, then pops.
+        fn pop_own(&self, me: usize) -> bool {
+            self.progress[me].fetch_add(1, Ordering::Relaxed);
+            self.take(me)
+        }
+
+        /// `Shared::steal`: a queue of two or more, or a lone task whose owner did not move
+        /// since `seen` (runner, progress).
+        fn steal(&self, me: usize, seen: &[(usize, usize)]) -> bool {
+            (0..self.queued.len()).filter(|&i| i != me).any(|i| {
+                let n = self.queued[i].load(Ordering::SeqCst);
+                let stalled = seen
+                    .iter()
+                    .any(|&(r, p)| r == i && p == self.progress[i].load(Ordering::Relaxed));
+                (n >= 2 || (n == 1 && stalled)) && self.take(i)
+            })
+        }
+
+        /// `Shared::look`.
+        fn look(&self, me: usize, seen: &mut Vec<(usize, usize)>) -> Look {
+            if self.left.load(Ordering::Acquire) == 0 {
+                return Look::Work;
+            }
+            seen.clear();
+            let mut found = Look::Empty;
+            for i in (0..self.queued.len()).filter(|&i| i != me) {
+                match self.queued[i].load(Ordering::SeqCst) {
+                    0 => {}
+                    1 => {
+                        seen.push((i, self.progress[i].load(Ordering::Relaxed)));
+                        found = Look::Watch;
+                    }
+                    _ => return Look::Work,
+                }
+            }
+            found
+        }
+
+        /// `runner::run` on an idle runner (its own queue stays empty): steals, sleeps
+        /// through `Sleepers::decide`, returns once every task ran. A watcher's timed park is
+        /// a yield: loom has no clock, and the timeout may end it at any point.
+        fn run_idle(&self, me: usize) {
+            let parker = RunnerParker::new();
+            let id = self.sleepers.new_id();
+            let mut seen = Vec::new();
+            loop {
+                while self.steal(me, &seen) {
+                    self.ran();
+                }
+                if self.left.load(Ordering::Acquire) == 0 {
+                    return;
+                }
+                self.sleepers.register(id, parker.unparker());
+                let park = self.sleepers.decide(|| self.look(me, &mut seen));
+                match park {
+                    Park::No => {}
+                    Park::Watch => {
+                        thread::yield_now();
+                        self.sleepers.stop_watching();
+                    }
+                    Park::Indefinitely => parker.sleep(None, None),
+                }
+                if self.sleepers.unregister(id) || park != Park::Watch {
+                    seen.clear();
+                }
+            }
+        }
+    }
+
+    /// Runner 0 pushes a lone task, runs it if nobody took it first, pushes a second one and
+    /// blocks for good; runner 1 is idle. The blocked runner's task always runs: runner 1
+    /// never parks without a timeout while it waits (loom would report the deadlock), and
+    /// steals it once runner 0 has stopped moving.
+    #[test]
+    fn loom_lone_task_behind_a_blocked_runner() {
+        model(3, || {
+            let locals = Locals::new(2, 2);
+            let owner = {
+                let locals = locals.clone();
+                thread::spawn(move || {
+                    locals.push_local(0);
+                    if locals.pop_own(0) {
+                        locals.ran();
+                    }
+                    locals.push_local(0);
+                    // Blocks in this poll from here on: never pops again.
+                })
+            };
+            locals.run_idle(1);
+            owner.join().unwrap();
+            assert_eq!(locals.left.load(Ordering::Acquire), 0);
+        });
+    }
+
+    /// Two idle runners and one lone task behind a runner that blocks: whichever of them
+    /// watches, the task runs and both return (one watcher's count does not let a lone push
+    /// skip the other's wake-up for good).
+    #[test]
+    fn loom_lone_task_two_idle_runners() {
+        model(2, || {
+            let locals = Locals::new(3, 1);
+            let owner = {
+                let locals = locals.clone();
+                thread::spawn(move || locals.push_local(0))
+            };
+            let other = {
+                let locals = locals.clone();
+                thread::spawn(move || locals.run_idle(2))
+            };
+            locals.run_idle(1);
+            other.join().unwrap();
+            owner.join().unwrap();
+            assert_eq!(locals.left.load(Ordering::Acquire), 0);
+        });
     }
 }
