@@ -54,7 +54,7 @@
 //! need a system call to come back); once no runner has taken a task and no queue has held
 //! one for a whole interval, the watcher parks without a timeout, and an idle executor has no
 //! thread that wakes.
-
+//!
 //! # Sleeping in the idle driver
 //!
 //! Where an idle driver (the I/O reactor, [`wakers::idle`]) is installed, a runner sleeps in
