@@ -85,8 +85,6 @@ const TIMER_FIRINGS: u64 = 500;
 /// The sleep of `io/timer_hop`: short enough for many firings per second, long enough that
 /// every one ends in an idle wait.
 const TIMER_SLEEP: Duration = Duration::from_millis(1);
-/// How the `sleeps` server learns how many times to sleep.
-const FIRINGS_VAR: &str = "IO_BENCH_TIMER_FIRINGS";
 /// Warm-up before each measurement window (connections made, caches and buffers warm).
 const WARMUP: Duration = Duration::from_millis(200);
 
@@ -347,10 +345,7 @@ fn timer_hop() {
     let mut row = Vec::new();
     for id in IMPLS {
         let counts = |firings: u64| -> Option<((u64, u64), f64)> {
-            // SAFETY: no other thread of this process reads or writes the environment now
-            // (the suite runs its workloads one after another on this thread).
-            unsafe { std::env::set_var(FIRINGS_VAR, firings.to_string()) };
-            let mut server = Server::start(id, "sleeps", true);
+            let mut server = Server::start(id, &format!("sleeps:{firings}"), true);
             let period: Option<f64> = server
                 .read_line()
                 .trim()
@@ -642,8 +637,8 @@ mod server {
         if kind == "hello-idle" {
             idle_monitor();
         }
-        if kind == "sleeps" {
-            return sleeps(id);
+        if let Some(firings) = kind.strip_prefix("sleeps:") {
+            return sleeps(id, firings.parse().expect("sleeps:<firings>"));
         }
         match id {
             "ours" => ours(kind),
@@ -705,14 +700,10 @@ mod server {
         )))
     }
 
-    /// [`TIMER_FIRINGS`] (from the environment: [`FIRINGS_VAR`]) sleeps of [`TIMER_SLEEP`] in a
-    /// loop in one spawned task, while the runtime also has a socket registered (so its idle
-    /// thread waits in the I/O poller), then exit.
-    fn sleeps(id: &str) {
-        let n: u64 = std::env::var(FIRINGS_VAR)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .expect("the number of sleeps");
+    /// `sleeps:<n>`: `n` sleeps of [`TIMER_SLEEP`] in a loop in one spawned task, while the
+    /// runtime also has a socket registered (so its idle thread waits in the I/O poller), then
+    /// print the mean period and exit.
+    fn sleeps(id: &str, n: u64) {
         match id {
             "ours" => {
                 let ex = executor::Executor::new();
