@@ -35,7 +35,8 @@
 //!   [`HELLO_REQUESTS`]. Syscalls hardly move with the machine's load, so this row shows a
 //!   server that answers in smaller batches (the load generator turns its poller more often)
 //!   where the time rows drown it in noise. Context switches do move with load (a server that
-//!   catches up blocks more often).
+//!   catches up blocks more often), so the server's voluntary ones (from `/proc`: waits, not
+//!   preemptions) are printed too.
 //! * `io/timer_hop`: syscalls and context switches per timer firing of a task that sleeps
 //!   [`TIMER_SLEEP`] in a loop while the runtime also has a socket registered (so its idle
 //!   thread waits in the I/O poller), counted like the echo round trips: [`TIMER_FIRINGS`] and
@@ -413,8 +414,9 @@ fn hello_counts() {
     };
     let mut row = Vec::new();
     for id in IMPLS {
-        let counts = |requests: u64| -> Option<((u64, u64), (u64, u64))> {
+        let counts = |requests: u64| -> Option<HelloCounts> {
             let server = Server::start(id, "hello", false);
+            let voluntary_before = voluntary_switches(server.pid());
             let (srv_out, cli_out) = (tmp("server", id), tmp("client", id));
             let mut perf = perf_stat(&srv_out, Some(server.pid()))
                 .stderr(Stdio::null())
@@ -427,6 +429,9 @@ fn hello_counts() {
                 .args(["--hello-client", &server.addr.to_string()])
                 .arg(requests.to_string())
                 .status();
+            let voluntary = voluntary_switches(server.pid())
+                .zip(voluntary_before)
+                .map(|(after, before)| after - before);
             // SAFETY: plain kill(2) of our own child (perf), which prints its counts on SIGINT.
             unsafe { libc::kill(perf.id() as libc::pid_t, libc::SIGINT) };
             let _ = perf.wait();
@@ -434,18 +439,19 @@ fn hello_counts() {
             if !client.ok()?.success() {
                 return None;
             }
-            Some((read_counts(&srv_out)?, read_counts(&cli_out)?))
+            Some((read_counts(&srv_out)?, read_counts(&cli_out)?, voluntary?))
         };
         match (counts(HELLO_REQUESTS), counts(2 * HELLO_REQUESTS)) {
-            (Some((s1, c1)), Some((s2, c2))) => {
+            (Some((s1, c1, v1)), Some((s2, c2, v2))) => {
                 let per = |a: u64, b: u64| (b as f64 - a as f64) / HELLO_REQUESTS as f64;
-                let server = (per(s1.0, s2.0), per(s1.1, s2.1));
+                let server = (per(s1.0, s2.0), per(s1.1, s2.1), per(v1, v2));
                 let client = (per(c1.0, c2.0), per(c1.1, c2.1));
                 write_result("io/hyper_hello_server_syscalls", id, server.0);
+                write_result("io/hyper_hello_server_voluntary_switches", id, server.2);
                 write_result("io/hyper_hello_client_syscalls", id, client.0);
                 row.push(format!(
-                    "{id} {:.2} ({:.4} cs) / client {:.2} ({:.4} cs)",
-                    server.0, server.1, client.0, client.1
+                    "{id} {:.2} ({:.4} cs, {:.4} voluntary) / client {:.2} ({:.4} cs)",
+                    server.0, server.1, server.2, client.0, client.1
                 ));
             }
             _ => row.push(format!("{id} (perf failed)")),
@@ -453,9 +459,29 @@ fn hello_counts() {
     }
     println!(
         "io/hyper_hello_counts (per request, {HELLO_CONNECTIONS} connections: server syscalls, \
-         in brackets context switches / the load generator's): {}",
+         in brackets context switches, of which voluntary (waits, not preemptions) / the load \
+         generator's): {}",
         row.join(", ")
     );
+}
+
+/// One counted hyper run: the server's (syscalls, context switches), the load generator's,
+/// and the server's voluntary context switches.
+type HelloCounts = ((u64, u64), (u64, u64), u64);
+
+/// The voluntary context switches (the thread blocked, rather than was preempted) of every
+/// thread of process `pid`, from `/proc`: unlike all context switches, they hardly move with
+/// the machine's load.
+fn voluntary_switches(pid: u32) -> Option<u64> {
+    let mut total = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let status = std::fs::read_to_string(task.ok()?.path().join("status")).ok()?;
+        let line = status
+            .lines()
+            .find(|l| l.starts_with("voluntary_ctxt_switches:"))?;
+        total += line.split_whitespace().nth(1)?.parse::<u64>().ok()?;
+    }
+    Some(total)
 }
 
 /// Whether `perf stat` can count the `raw_syscalls` tracepoint here.
