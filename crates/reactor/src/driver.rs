@@ -517,6 +517,8 @@ fn deliver(
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+    use crate::readiness::{Direction, READABLE};
+    use std::task::{Context, Poll as TaskPoll};
 
     #[test]
     fn the_watch_backs_off_while_runners_turn_and_starts_over_after_a_quiet_period() {
@@ -531,8 +533,6 @@ mod tests {
         assert!(periods.windows(2).all(|w| w[0] <= w[1]));
         assert_eq!(next_watch_period(MAX_WATCH_PERIOD, false), WATCH_PERIOD);
     }
-    use crate::readiness::{Direction, READABLE};
-    use std::task::{Context, Poll as TaskPoll};
 
     #[test]
     fn a_stale_token_in_a_batch_does_not_reach_the_new_source() {
