@@ -470,8 +470,10 @@ fn hello_counts() {
 type HelloCounts = ((u64, u64), (u64, u64), u64);
 
 /// The voluntary context switches (the thread blocked, rather than was preempted) of every
-/// thread of process `pid`, from `/proc`: unlike all context switches, they hardly move with
-/// the machine's load.
+/// live thread of process `pid`, from `/proc`: unlike all context switches, they hardly move
+/// with the machine's load. A thread that exits between two reads takes its count with it,
+/// so for a runtime whose threads come and go (smol's blocking pool) the difference means
+/// nothing, and can even be negative.
 fn voluntary_switches(pid: u32) -> Option<u64> {
     let mut total = 0;
     for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
