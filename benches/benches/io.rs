@@ -13,7 +13,10 @@
 //! * `io/hyper_hello`: hyper HTTP/1 "Hello, world!" over [`HELLO_CONNECTIONS`] keep-alive
 //!   connections: ns per request (the inverse of requests/s). Every server runs the same hyper
 //!   configuration with the header-read timeout off, so no timer is involved.
-//! * `io/hyper_hello_server_cpu/50` and `io/echo_server_cpu/{1,50,1000}`: the same runs, but
+//! * `io/hyper_hello_timer/50`: the same with hyper's header-read timeout on (its default,
+//!   30 s), so every request arms and cancels a timer: ours on `timers` (folded into the
+//!   reactor's waits), tokio on tokio's timers, smol on async-io's.
+//! * `io/hyper_hello_server_cpu/50` (and `_timer_`) and `io/echo_server_cpu/{1,50,1000}`: the same runs, but
 //!   the server's CPU time (every thread's, from `/proc/<pid>/task/*/schedstat`) per
 //!   operation inside the window. Each of these workloads also prints how much of the window
 //!   the server and the load generator were on a CPU: the side near 100 % bounds the rate. The servers are busy
@@ -184,6 +187,8 @@ enum Workload {
     Echo(usize),
     Accept,
     Hello,
+    /// `Hello` with hyper's header-read timeout on: a timer per request.
+    HelloTimer,
 }
 
 impl Workload {
@@ -192,6 +197,7 @@ impl Workload {
             Workload::Echo(_) => "echo",
             Workload::Accept => "accept",
             Workload::Hello => "hello",
+            Workload::HelloTimer => "hello-timer",
         }
     }
     fn label(self) -> String {
@@ -199,16 +205,18 @@ impl Workload {
             Workload::Echo(n) => format!("io/echo/{n}"),
             Workload::Accept => "io/accept".into(),
             Workload::Hello => format!("io/hyper_hello/{HELLO_CONNECTIONS}"),
+            Workload::HelloTimer => format!("io/hyper_hello_timer/{HELLO_CONNECTIONS}"),
         }
     }
 }
 
-const WORKLOADS: [Workload; 5] = [
+const WORKLOADS: [Workload; 6] = [
     Workload::Echo(1),
     Workload::Echo(50),
     Workload::Echo(1000),
     Workload::Accept,
     Workload::Hello,
+    Workload::HelloTimer,
 ];
 
 /// One measurement: operations in the window, and round-trip latencies (ns) where measured.
@@ -263,14 +271,18 @@ fn run_suite(rounds: usize, window: Duration, only: Option<&str>) {
         for (i, id) in IMPLS.iter().enumerate() {
             write_result(&label, id, benches::median(times[i].clone()));
         }
-        if matches!(workload, Workload::Hello | Workload::Echo(_)) {
+        if matches!(
+            workload,
+            Workload::Hello | Workload::HelloTimer | Workload::Echo(_)
+        ) {
             let cpu: Vec<Vec<f64>> = samples[w]
                 .iter()
                 .map(|s| s.iter().filter_map(|x| x.server_cpu_ns).collect())
                 .collect();
             if cpu.iter().all(|c| !c.is_empty()) {
                 let cpu_label = label
-                    .replace("io/hyper_hello", "io/hyper_hello_server_cpu")
+                    .replace("io/hyper_hello_timer", "io/hyper_hello_timer_server_cpu")
+                    .replace("io/hyper_hello/", "io/hyper_hello_server_cpu/")
                     .replace("io/echo", "io/echo_server_cpu");
                 benches::print_interleaved(
                     &format!("{cpu_label} (server CPU ns per operation)"),
@@ -710,9 +722,19 @@ mod server {
         out.flush().unwrap();
     }
 
-    fn hyper_builder() -> hyper_rt::hyper::server::conn::http1::Builder {
+    /// hyper's server configuration: with `timed` (the `hello-timer` kind), the header-read
+    /// timeout (hyper's default, 30 s) on `timer`; else no timeout.
+    fn hyper_builder<T>(timed: bool, timer: T) -> hyper_rt::hyper::server::conn::http1::Builder
+    where
+        T: hyper_rt::hyper::rt::Timer + Send + Sync + 'static,
+    {
         let mut b = hyper_rt::hyper::server::conn::http1::Builder::new();
-        b.header_read_timeout(None);
+        if timed {
+            b.timer(timer);
+            b.header_read_timeout(Duration::from_secs(30));
+        } else {
+            b.header_read_timeout(None);
+        }
         b
     }
 
@@ -799,6 +821,7 @@ mod server {
     }
 
     fn ours(kind: &str) {
+        let timed = kind == "hello-timer";
         use futures::{AsyncReadExt, AsyncWriteExt};
         let ex = executor::Executor::new();
         ex.block_on(async {
@@ -809,8 +832,8 @@ mod server {
                 s.set_nodelay(true).unwrap();
                 match kind {
                     "accept" => drop(s),
-                    "hello" | "hello-idle" => drop(executor::spawn(async move {
-                        let _ = hyper_builder()
+                    "hello" | "hello-timer" | "hello-idle" => drop(executor::spawn(async move {
+                        let _ = hyper_builder(timed, hyper_rt::HyperTimer)
                             .serve_connection(
                                 hyper_rt::HyperIo::new(s),
                                 hyper_rt::hyper::service::service_fn(hello),
@@ -838,6 +861,7 @@ mod server {
     }
 
     fn tokio_rt(kind: &str, mut builder: tokio::runtime::Builder) {
+        let timed = kind == "hello-timer";
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let rt = builder.enable_all().build().unwrap();
         rt.block_on(async {
@@ -848,8 +872,8 @@ mod server {
                 s.set_nodelay(true).unwrap();
                 match kind {
                     "accept" => drop(s),
-                    "hello" | "hello-idle" => drop(tokio::spawn(async move {
-                        let _ = hyper_builder()
+                    "hello" | "hello-timer" | "hello-idle" => drop(tokio::spawn(async move {
+                        let _ = hyper_builder(timed, tokio_io::TokioTimer)
                             .serve_connection(
                                 tokio_io::TokioIo(s),
                                 hyper_rt::hyper::service::service_fn(hello),
@@ -877,6 +901,7 @@ mod server {
     }
 
     fn smol(kind: &str) {
+        let timed = kind == "hello-timer";
         use futures_lite::{AsyncReadExt, AsyncWriteExt};
         let ex = async_executor::Executor::new();
         async_io::block_on(ex.run(async {
@@ -888,9 +913,9 @@ mod server {
                 s.get_ref().set_nodelay(true).unwrap();
                 match kind {
                     "accept" => drop(s),
-                    "hello" | "hello-idle" => ex
+                    "hello" | "hello-timer" | "hello-idle" => ex
                         .spawn(async move {
-                            let _ = hyper_builder()
+                            let _ = hyper_builder(timed, tokio_io::SmolTimer)
                                 .serve_connection(
                                     hyper_rt::HyperIo::new(s),
                                     hyper_rt::hyper::service::service_fn(hello),
@@ -952,6 +977,56 @@ mod tokio_io {
             // SAFETY: tokio filled (initialised) these `n` bytes.
             unsafe { buf.advance(n) };
             Poll::Ready(Ok(()))
+        }
+    }
+
+    /// hyper's `rt::Timer` on tokio's timers (what hyper-util's `TokioTimer` does).
+    #[derive(Clone, Copy)]
+    pub struct TokioTimer;
+
+    struct TokioSleep(Pin<Box<tokio::time::Sleep>>);
+
+    impl std::future::Future for TokioSleep {
+        type Output = ();
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            self.0.as_mut().poll(cx)
+        }
+    }
+
+    impl hyper::rt::Sleep for TokioSleep {}
+
+    impl hyper::rt::Timer for TokioTimer {
+        fn sleep(&self, duration: std::time::Duration) -> Pin<Box<dyn hyper::rt::Sleep>> {
+            Box::pin(TokioSleep(Box::pin(tokio::time::sleep(duration))))
+        }
+        fn sleep_until(&self, deadline: std::time::Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
+            Box::pin(TokioSleep(Box::pin(tokio::time::sleep_until(
+                deadline.into(),
+            ))))
+        }
+    }
+
+    /// hyper's `rt::Timer` on async-io's timers, for the smol server.
+    #[derive(Clone, Copy)]
+    pub struct SmolTimer;
+
+    struct SmolSleep(async_io::Timer);
+
+    impl std::future::Future for SmolSleep {
+        type Output = ();
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            Pin::new(&mut self.0).poll(cx).map(drop)
+        }
+    }
+
+    impl hyper::rt::Sleep for SmolSleep {}
+
+    impl hyper::rt::Timer for SmolTimer {
+        fn sleep(&self, duration: std::time::Duration) -> Pin<Box<dyn hyper::rt::Sleep>> {
+            Box::pin(SmolSleep(async_io::Timer::after(duration)))
+        }
+        fn sleep_until(&self, deadline: std::time::Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
+            Box::pin(SmolSleep(async_io::Timer::at(deadline)))
         }
     }
 
@@ -1027,7 +1102,7 @@ mod client {
             match workload {
                 Workload::Echo(n) => echo(addr, pid, n, window).await,
                 Workload::Accept => accept(addr, window).await,
-                Workload::Hello => hello(addr, pid, window).await,
+                Workload::Hello | Workload::HelloTimer => hello(addr, pid, window).await,
             }
         })
     }
