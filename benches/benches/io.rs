@@ -13,7 +13,10 @@
 //! * `io/hyper_hello`: hyper HTTP/1 "Hello, world!" over [`HELLO_CONNECTIONS`] keep-alive
 //!   connections: ns per request (the inverse of requests/s). Every server runs the same hyper
 //!   configuration with the header-read timeout off, so no timer is involved.
-//! * `io/hyper_hello_server_cpu/50` and `io/echo_server_cpu/{1,50,1000}`: the same runs, but
+//! * `io/hyper_hello_timer/50`: the same with hyper's header-read timeout on (its default,
+//!   30 s), so every request arms and cancels a timer: ours on `timers` (folded into the
+//!   reactor's waits), tokio on tokio's timers, smol on async-io's.
+//! * `io/hyper_hello_server_cpu/50` (and `_timer_`) and `io/echo_server_cpu/{1,50,1000}`: the same runs, but
 //!   the server's CPU time (every thread's, from `/proc/<pid>/task/*/schedstat`) per
 //!   operation inside the window. Each of these workloads also prints how much of the window
 //!   the server and the load generator were on a CPU: the side near 100 % bounds the rate. The servers are busy
@@ -35,7 +38,8 @@
 //!   [`HELLO_REQUESTS`]. Syscalls hardly move with the machine's load, so this row shows a
 //!   server that answers in smaller batches (the load generator turns its poller more often)
 //!   where the time rows drown it in noise. Context switches do move with load (a server that
-//!   catches up blocks more often).
+//!   catches up blocks more often), so the server's voluntary ones (from `/proc`: waits, not
+//!   preemptions) are printed too.
 //! * `io/timer_hop`: syscalls and context switches per timer firing of a task that sleeps
 //!   [`TIMER_SLEEP`] in a loop while the runtime also has a socket registered (so its idle
 //!   thread waits in the I/O poller), counted like the echo round trips: [`TIMER_FIRINGS`] and
@@ -85,8 +89,6 @@ const TIMER_FIRINGS: u64 = 500;
 /// The sleep of `io/timer_hop`: short enough for many firings per second, long enough that
 /// every one ends in an idle wait.
 const TIMER_SLEEP: Duration = Duration::from_millis(1);
-/// How the `sleeps` server learns how many times to sleep.
-const FIRINGS_VAR: &str = "IO_BENCH_TIMER_FIRINGS";
 /// Warm-up before each measurement window (connections made, caches and buffers warm).
 const WARMUP: Duration = Duration::from_millis(200);
 
@@ -185,6 +187,8 @@ enum Workload {
     Echo(usize),
     Accept,
     Hello,
+    /// `Hello` with hyper's header-read timeout on: a timer per request.
+    HelloTimer,
 }
 
 impl Workload {
@@ -193,6 +197,7 @@ impl Workload {
             Workload::Echo(_) => "echo",
             Workload::Accept => "accept",
             Workload::Hello => "hello",
+            Workload::HelloTimer => "hello-timer",
         }
     }
     fn label(self) -> String {
@@ -200,16 +205,18 @@ impl Workload {
             Workload::Echo(n) => format!("io/echo/{n}"),
             Workload::Accept => "io/accept".into(),
             Workload::Hello => format!("io/hyper_hello/{HELLO_CONNECTIONS}"),
+            Workload::HelloTimer => format!("io/hyper_hello_timer/{HELLO_CONNECTIONS}"),
         }
     }
 }
 
-const WORKLOADS: [Workload; 5] = [
+const WORKLOADS: [Workload; 6] = [
     Workload::Echo(1),
     Workload::Echo(50),
     Workload::Echo(1000),
     Workload::Accept,
     Workload::Hello,
+    Workload::HelloTimer,
 ];
 
 /// One measurement: operations in the window, and round-trip latencies (ns) where measured.
@@ -264,14 +271,18 @@ fn run_suite(rounds: usize, window: Duration, only: Option<&str>) {
         for (i, id) in IMPLS.iter().enumerate() {
             write_result(&label, id, benches::median(times[i].clone()));
         }
-        if matches!(workload, Workload::Hello | Workload::Echo(_)) {
+        if matches!(
+            workload,
+            Workload::Hello | Workload::HelloTimer | Workload::Echo(_)
+        ) {
             let cpu: Vec<Vec<f64>> = samples[w]
                 .iter()
                 .map(|s| s.iter().filter_map(|x| x.server_cpu_ns).collect())
                 .collect();
             if cpu.iter().all(|c| !c.is_empty()) {
                 let cpu_label = label
-                    .replace("io/hyper_hello", "io/hyper_hello_server_cpu")
+                    .replace("io/hyper_hello_timer", "io/hyper_hello_timer_server_cpu")
+                    .replace("io/hyper_hello/", "io/hyper_hello_server_cpu/")
                     .replace("io/echo", "io/echo_server_cpu");
                 benches::print_interleaved(
                     &format!("{cpu_label} (server CPU ns per operation)"),
@@ -347,10 +358,7 @@ fn timer_hop() {
     let mut row = Vec::new();
     for id in IMPLS {
         let counts = |firings: u64| -> Option<((u64, u64), f64)> {
-            // SAFETY: no other thread of this process reads or writes the environment now
-            // (the suite runs its workloads one after another on this thread).
-            unsafe { std::env::set_var(FIRINGS_VAR, firings.to_string()) };
-            let mut server = Server::start(id, "sleeps", true);
+            let mut server = Server::start(id, &format!("sleeps:{firings}"), true);
             let period: Option<f64> = server
                 .read_line()
                 .trim()
@@ -418,8 +426,9 @@ fn hello_counts() {
     };
     let mut row = Vec::new();
     for id in IMPLS {
-        let counts = |requests: u64| -> Option<((u64, u64), (u64, u64))> {
+        let counts = |requests: u64| -> Option<HelloCounts> {
             let server = Server::start(id, "hello", false);
+            let voluntary_before = voluntary_switches(server.pid());
             let (srv_out, cli_out) = (tmp("server", id), tmp("client", id));
             let mut perf = perf_stat(&srv_out, Some(server.pid()))
                 .stderr(Stdio::null())
@@ -432,6 +441,9 @@ fn hello_counts() {
                 .args(["--hello-client", &server.addr.to_string()])
                 .arg(requests.to_string())
                 .status();
+            let voluntary = voluntary_switches(server.pid())
+                .zip(voluntary_before)
+                .map(|(after, before)| after - before);
             // SAFETY: plain kill(2) of our own child (perf), which prints its counts on SIGINT.
             unsafe { libc::kill(perf.id() as libc::pid_t, libc::SIGINT) };
             let _ = perf.wait();
@@ -439,18 +451,19 @@ fn hello_counts() {
             if !client.ok()?.success() {
                 return None;
             }
-            Some((read_counts(&srv_out)?, read_counts(&cli_out)?))
+            Some((read_counts(&srv_out)?, read_counts(&cli_out)?, voluntary?))
         };
         match (counts(HELLO_REQUESTS), counts(2 * HELLO_REQUESTS)) {
-            (Some((s1, c1)), Some((s2, c2))) => {
+            (Some((s1, c1, v1)), Some((s2, c2, v2))) => {
                 let per = |a: u64, b: u64| (b as f64 - a as f64) / HELLO_REQUESTS as f64;
-                let server = (per(s1.0, s2.0), per(s1.1, s2.1));
+                let server = (per(s1.0, s2.0), per(s1.1, s2.1), per(v1, v2));
                 let client = (per(c1.0, c2.0), per(c1.1, c2.1));
                 write_result("io/hyper_hello_server_syscalls", id, server.0);
+                write_result("io/hyper_hello_server_voluntary_switches", id, server.2);
                 write_result("io/hyper_hello_client_syscalls", id, client.0);
                 row.push(format!(
-                    "{id} {:.2} ({:.4} cs) / client {:.2} ({:.4} cs)",
-                    server.0, server.1, client.0, client.1
+                    "{id} {:.2} ({:.4} cs, {:.4} voluntary) / client {:.2} ({:.4} cs)",
+                    server.0, server.1, server.2, client.0, client.1
                 ));
             }
             _ => row.push(format!("{id} (perf failed)")),
@@ -458,9 +471,31 @@ fn hello_counts() {
     }
     println!(
         "io/hyper_hello_counts (per request, {HELLO_CONNECTIONS} connections: server syscalls, \
-         in brackets context switches / the load generator's): {}",
+         in brackets context switches, of which voluntary (waits, not preemptions) / the load \
+         generator's): {}",
         row.join(", ")
     );
+}
+
+/// One counted hyper run: the server's (syscalls, context switches), the load generator's,
+/// and the server's voluntary context switches.
+type HelloCounts = ((u64, u64), (u64, u64), u64);
+
+/// The voluntary context switches (the thread blocked, rather than was preempted) of every
+/// live thread of process `pid`, from `/proc`: unlike all context switches, they hardly move
+/// with the machine's load. A thread that exits between two reads takes its count with it,
+/// so for a runtime whose threads come and go (smol's blocking pool) the difference means
+/// nothing, and can even be negative.
+fn voluntary_switches(pid: u32) -> Option<u64> {
+    let mut total = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let status = std::fs::read_to_string(task.ok()?.path().join("status")).ok()?;
+        let line = status
+            .lines()
+            .find(|l| l.starts_with("voluntary_ctxt_switches:"))?;
+        total += line.split_whitespace().nth(1)?.parse::<u64>().ok()?;
+    }
+    Some(total)
 }
 
 /// Whether `perf stat` can count the `raw_syscalls` tracepoint here.
@@ -642,8 +677,8 @@ mod server {
         if kind == "hello-idle" {
             idle_monitor();
         }
-        if kind == "sleeps" {
-            return sleeps(id);
+        if let Some(firings) = kind.strip_prefix("sleeps:") {
+            return sleeps(id, firings.parse().expect("sleeps:<firings>"));
         }
         match id {
             "ours" => ours(kind),
@@ -687,9 +722,19 @@ mod server {
         out.flush().unwrap();
     }
 
-    fn hyper_builder() -> hyper_rt::hyper::server::conn::http1::Builder {
+    /// hyper's server configuration: with `timed` (the `hello-timer` kind), the header-read
+    /// timeout (hyper's default, 30 s) on `timer`; else no timeout.
+    fn hyper_builder<T>(timed: bool, timer: T) -> hyper_rt::hyper::server::conn::http1::Builder
+    where
+        T: hyper_rt::hyper::rt::Timer + Send + Sync + 'static,
+    {
         let mut b = hyper_rt::hyper::server::conn::http1::Builder::new();
-        b.header_read_timeout(None);
+        if timed {
+            b.timer(timer);
+            b.header_read_timeout(Duration::from_secs(30));
+        } else {
+            b.header_read_timeout(None);
+        }
         b
     }
 
@@ -705,14 +750,10 @@ mod server {
         )))
     }
 
-    /// [`TIMER_FIRINGS`] (from the environment: [`FIRINGS_VAR`]) sleeps of [`TIMER_SLEEP`] in a
-    /// loop in one spawned task, while the runtime also has a socket registered (so its idle
-    /// thread waits in the I/O poller), then exit.
-    fn sleeps(id: &str) {
-        let n: u64 = std::env::var(FIRINGS_VAR)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .expect("the number of sleeps");
+    /// `sleeps:<n>`: `n` sleeps of [`TIMER_SLEEP`] in a loop in one spawned task, while the
+    /// runtime also has a socket registered (so its idle thread waits in the I/O poller), then
+    /// print the mean period and exit.
+    fn sleeps(id: &str, n: u64) {
         match id {
             "ours" => {
                 let ex = executor::Executor::new();
@@ -780,6 +821,7 @@ mod server {
     }
 
     fn ours(kind: &str) {
+        let timed = kind == "hello-timer";
         use futures::{AsyncReadExt, AsyncWriteExt};
         let ex = executor::Executor::new();
         ex.block_on(async {
@@ -790,8 +832,8 @@ mod server {
                 s.set_nodelay(true).unwrap();
                 match kind {
                     "accept" => drop(s),
-                    "hello" | "hello-idle" => drop(executor::spawn(async move {
-                        let _ = hyper_builder()
+                    "hello" | "hello-timer" | "hello-idle" => drop(executor::spawn(async move {
+                        let _ = hyper_builder(timed, hyper_rt::HyperTimer)
                             .serve_connection(
                                 hyper_rt::HyperIo::new(s),
                                 hyper_rt::hyper::service::service_fn(hello),
@@ -819,6 +861,7 @@ mod server {
     }
 
     fn tokio_rt(kind: &str, mut builder: tokio::runtime::Builder) {
+        let timed = kind == "hello-timer";
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let rt = builder.enable_all().build().unwrap();
         rt.block_on(async {
@@ -829,8 +872,8 @@ mod server {
                 s.set_nodelay(true).unwrap();
                 match kind {
                     "accept" => drop(s),
-                    "hello" | "hello-idle" => drop(tokio::spawn(async move {
-                        let _ = hyper_builder()
+                    "hello" | "hello-timer" | "hello-idle" => drop(tokio::spawn(async move {
+                        let _ = hyper_builder(timed, tokio_io::TokioTimer)
                             .serve_connection(
                                 tokio_io::TokioIo(s),
                                 hyper_rt::hyper::service::service_fn(hello),
@@ -858,6 +901,7 @@ mod server {
     }
 
     fn smol(kind: &str) {
+        let timed = kind == "hello-timer";
         use futures_lite::{AsyncReadExt, AsyncWriteExt};
         let ex = async_executor::Executor::new();
         async_io::block_on(ex.run(async {
@@ -869,9 +913,9 @@ mod server {
                 s.get_ref().set_nodelay(true).unwrap();
                 match kind {
                     "accept" => drop(s),
-                    "hello" | "hello-idle" => ex
+                    "hello" | "hello-timer" | "hello-idle" => ex
                         .spawn(async move {
-                            let _ = hyper_builder()
+                            let _ = hyper_builder(timed, tokio_io::SmolTimer)
                                 .serve_connection(
                                     hyper_rt::HyperIo::new(s),
                                     hyper_rt::hyper::service::service_fn(hello),
@@ -933,6 +977,56 @@ mod tokio_io {
             // SAFETY: tokio filled (initialised) these `n` bytes.
             unsafe { buf.advance(n) };
             Poll::Ready(Ok(()))
+        }
+    }
+
+    /// hyper's `rt::Timer` on tokio's timers (what hyper-util's `TokioTimer` does).
+    #[derive(Clone, Copy)]
+    pub struct TokioTimer;
+
+    struct TokioSleep(Pin<Box<tokio::time::Sleep>>);
+
+    impl std::future::Future for TokioSleep {
+        type Output = ();
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            self.0.as_mut().poll(cx)
+        }
+    }
+
+    impl hyper::rt::Sleep for TokioSleep {}
+
+    impl hyper::rt::Timer for TokioTimer {
+        fn sleep(&self, duration: std::time::Duration) -> Pin<Box<dyn hyper::rt::Sleep>> {
+            Box::pin(TokioSleep(Box::pin(tokio::time::sleep(duration))))
+        }
+        fn sleep_until(&self, deadline: std::time::Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
+            Box::pin(TokioSleep(Box::pin(tokio::time::sleep_until(
+                deadline.into(),
+            ))))
+        }
+    }
+
+    /// hyper's `rt::Timer` on async-io's timers, for the smol server.
+    #[derive(Clone, Copy)]
+    pub struct SmolTimer;
+
+    struct SmolSleep(async_io::Timer);
+
+    impl std::future::Future for SmolSleep {
+        type Output = ();
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            Pin::new(&mut self.0).poll(cx).map(drop)
+        }
+    }
+
+    impl hyper::rt::Sleep for SmolSleep {}
+
+    impl hyper::rt::Timer for SmolTimer {
+        fn sleep(&self, duration: std::time::Duration) -> Pin<Box<dyn hyper::rt::Sleep>> {
+            Box::pin(SmolSleep(async_io::Timer::after(duration)))
+        }
+        fn sleep_until(&self, deadline: std::time::Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
+            Box::pin(SmolSleep(async_io::Timer::at(deadline)))
         }
     }
 
@@ -1008,7 +1102,7 @@ mod client {
             match workload {
                 Workload::Echo(n) => echo(addr, pid, n, window).await,
                 Workload::Accept => accept(addr, window).await,
-                Workload::Hello => hello(addr, pid, window).await,
+                Workload::Hello | Workload::HelloTimer => hello(addr, pid, window).await,
             }
         })
     }

@@ -39,7 +39,7 @@ use executor::{Executor, JoinError, JoinHandle, LocalExecutor, spawn, yield_now}
 /// Generous: only turns a hang into a failure.
 const DEADLINE: Duration = Duration::from_secs(60);
 /// Seeds of the short run (CI).
-const CI_SEEDS: u64 = 30;
+pub(crate) const CI_SEEDS: u64 = 30;
 /// Futures one run may track (tasks and their children).
 const MAX_FUTURES: usize = 1024;
 /// Every panic this file causes on purpose starts with this, so the hook can keep quiet.
@@ -503,8 +503,9 @@ fn quiet_chaos_panics() {
     });
 }
 
-/// Runs each seed under the deadline; a failure names the seed that replays it.
-fn run_seeds(seeds: impl Iterator<Item = u64>) {
+/// Runs each seed under the deadline; a failure names the seed that replays it. Also run
+/// by the reactor's `chaos_folded` test, with every timer folded into the reactor's waits.
+pub(crate) fn run_seeds(seeds: impl Iterator<Item = u64>) {
     quiet_chaos_panics();
     for seed in seeds {
         let result = panic::catch_unwind(|| within(DEADLINE, move || run_seed(seed)));

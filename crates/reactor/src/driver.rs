@@ -22,8 +22,10 @@
 //!    fallback thread, `reactor`, waits only when no runner does:
 //!    * with **no runner** entered ([`IdleDriver::runner_enter`]), it holds the poller and
 //!      waits with no timeout (I/O under `block_on::block_on` or a foreign executor);
-//!    * with runners, it **watches**: every [`WATCH_PERIOD`] it looks whether a runner turned
-//!      the poller since its last look. If one did, the runners drive, and it stands aside. If
+//!    * with runners, it **watches**: every period it looks whether a runner turned the
+//!      poller since its last look. If one did, the runners drive, and it stands aside, and
+//!      its next period is twice as long ([`WATCH_PERIOD`] at first, at most
+//!      [`MAX_WATCH_PERIOD`]; back to the first after a quiet period). If
 //!      none did and a runner is blocked in the poller, all is quiet: it sleeps with no timeout
 //!      until that runner comes out of its wait (that runner wakes it). If none did and none
 //!      waits, every runner is busy in a long poll (say, one that blocks its thread): it takes
@@ -42,8 +44,13 @@
 //!
 //!    So while everything is idle, exactly one thread sleeps in the poller and the fallback,
 //!    if it does not hold it, sleeps with no timeout: no thread wakes. The watch wakes up
-//!    every [`WATCH_PERIOD`] only while runners turn the poller (they are busy anyway) or none
-//!    of them can.
+//!    periodically only while runners turn the poller (they are busy anyway), at most every
+//!    [`MAX_WATCH_PERIOD`] once they have kept at it, or while none of them can.
+//!
+//!    The price of the back-off: I/O that only the fallback could deliver (every runner stuck
+//!    in a long poll) waits at most the period in progress plus the next, so up to twice
+//!    [`MAX_WATCH_PERIOD`] after the runners stop turning. tokio has no such watch: there,
+//!    I/O waits until a worker is free, however long that takes.
 //! 5. **Deregistration wakes.** [`Reactor::deregister`] marks the source shut down and wakes
 //!    both directions, so a waiter completes with an error instead of sleeping forever.
 //! 6. **Wakes coalesce.** [`wake`](IdleDriver::wake) sets `woken` and writes the poller's waker
@@ -83,11 +90,27 @@ use crate::source::Source;
 /// keeps what does not fit for the next turn, so nothing is lost. 1024 events are 12 KiB.
 const EVENTS_PER_TURN: usize = 1024;
 
-/// How often the fallback thread looks whether the runners still turn the poller (invariant
-/// 4). It bounds how long I/O waits when every runner is stuck in a long poll, and it is the
-/// fallback's wake-up rate while the runners are busy: 5 ms keeps both small (a stall of a
-/// few ms, 200 wake-ups a second of a thread that does nothing else).
+/// The fallback thread's first watch period (invariant 4): how soon it notices that the
+/// runners stopped turning the poller after a quiet spell, or after they began. 5 ms: a stall
+/// of a few ms.
 pub(crate) const WATCH_PERIOD: Duration = Duration::from_millis(5);
+
+/// The longest watch period, reached while the runners keep turning the poller. It bounds how
+/// long I/O waits once every runner is stuck in a long poll (twice this at most), and it is
+/// the fallback's wake-up rate while the runners are busy: 20 ms is 50 wake-ups a second, a
+/// context switch of the serving core each (at 200 a second, the fallback took 0.7 % of a hyper
+/// server's CPU samples), and a stall of tens of ms in a case tokio does not bound at all.
+pub(crate) const MAX_WATCH_PERIOD: Duration = Duration::from_millis(20);
+
+/// The watch period after one of `period`: doubled while the runners turn the poller, back to
+/// the first after a quiet one (invariant 4).
+fn next_watch_period(period: Duration, runners_turned: bool) -> Duration {
+    if runners_turned {
+        (period * 2).min(MAX_WATCH_PERIOD)
+    } else {
+        WATCH_PERIOD
+    }
+}
 
 /// The poller and what one turn needs, behind the lock that is the right to wait.
 #[derive(Debug)]
@@ -323,19 +346,22 @@ impl Reactor {
         let mut seen = self.runner_turns.load(Ordering::SeqCst);
         // We held the poller last time round: look again without sleeping first.
         let mut took_over = false;
+        let mut period = WATCH_PERIOD;
         loop {
             let alone = self.runners.load(Ordering::SeqCst) == 0;
             if alone {
                 seen = self.runner_turns.load(Ordering::SeqCst);
+                period = WATCH_PERIOD;
             } else {
                 if !took_over {
                     // Ended early by the last runner leaving.
-                    parker.park_timeout(WATCH_PERIOD);
+                    parker.park_timeout(period);
                 }
                 let now = self.runner_turns.load(Ordering::SeqCst);
                 let quiet = now == seen;
                 seen = now;
                 took_over = false;
+                period = next_watch_period(period, !quiet);
                 if !quiet || self.runners.load(Ordering::SeqCst) == 0 {
                     continue;
                 }
@@ -493,6 +519,20 @@ mod tests {
     use super::*;
     use crate::readiness::{Direction, READABLE};
     use std::task::{Context, Poll as TaskPoll};
+
+    #[test]
+    fn the_watch_backs_off_while_runners_turn_and_starts_over_after_a_quiet_period() {
+        let mut period = WATCH_PERIOD;
+        let mut periods = Vec::new();
+        for _ in 0..6 {
+            period = next_watch_period(period, true);
+            periods.push(period);
+        }
+        assert_eq!(periods[0], WATCH_PERIOD * 2);
+        assert_eq!(*periods.last().unwrap(), MAX_WATCH_PERIOD);
+        assert!(periods.windows(2).all(|w| w[0] <= w[1]));
+        assert_eq!(next_watch_period(MAX_WATCH_PERIOD, false), WATCH_PERIOD);
+    }
 
     #[test]
     fn a_stale_token_in_a_batch_does_not_reach_the_new_source() {

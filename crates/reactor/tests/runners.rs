@@ -1,6 +1,7 @@
 //! Executor runners that wait in the reactor (the driver's invariant 4): wakes from other
-//! threads reach a runner blocked in the poller, shutdown reaches it, and a runner stuck in a
-//! blocking poll does not stall I/O that nothing else waits for.
+//! threads reach a runner blocked in the poller, shutdown reaches it, a runner stuck in a
+//! blocking poll does not stall I/O that nothing else waits for, and the fallback thread's
+//! watch backs off while the runners keep turning the poller.
 //!
 //! Each test runs under [`testkit::within`], whose limit only turns a hang (a lost wake-up)
 //! into a failure; it is many times what the test needs on a loaded machine.
@@ -182,5 +183,57 @@ fn a_runner_stuck_in_a_blocking_poll_does_not_stall_a_socket_wait_elsewhere() {
         release.send(()).unwrap();
         block_on::block_on(blocker);
         drop(writer.join().unwrap());
+    });
+}
+
+/// The voluntary context switches of this process's thread named `name`.
+#[cfg(target_os = "linux")]
+fn voluntary_switches(name: &str) -> Option<u64> {
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let path = task.ok()?.path();
+        if std::fs::read_to_string(path.join("comm")).ok()?.trim() != name {
+            continue;
+        }
+        let status = std::fs::read_to_string(path.join("status")).ok()?;
+        let line = status
+            .lines()
+            .find(|l| l.starts_with("voluntary_ctxt_switches:"))?;
+        return line.split_whitespace().nth(1)?.parse().ok();
+    }
+    None
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn the_fallbacks_watch_backs_off_while_a_runner_keeps_turning_the_poller() {
+    // How long the runner keeps busy, and the most watch wake-ups allowed meanwhile: at the
+    // first period (5 ms) for the whole window that would be 200; backing off to the longest
+    // (20 ms) it is about 50. The margin covers periods that start over because a loaded
+    // machine left the runner off its CPU for a whole period; a slow machine only makes
+    // the fallback wake less often.
+    const BUSY: Duration = Duration::from_secs(1);
+    const MOST_WAKE_UPS: u64 = 120;
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    testkit::within(HANG, || {
+        let _reactor = reactor_on();
+        let ex = executor::Executor::builder().worker_threads(1).build();
+        let (started, start) = mpsc::channel::<()>();
+        let busy = ex.spawn(async move {
+            started.send(()).unwrap();
+            let end = std::time::Instant::now() + BUSY;
+            // Yields, so the runner takes a non-blocking turn of the poller every so many
+            // polls: the runners drive, and the fallback only watches.
+            while std::time::Instant::now() < end {
+                executor::yield_now().await;
+            }
+        });
+        start.recv().unwrap();
+        let before = voluntary_switches("reactor").expect("the fallback thread");
+        block_on::block_on(busy);
+        let woke = voluntary_switches("reactor").expect("the fallback thread") - before;
+        assert!(
+            woke <= MOST_WAKE_UPS,
+            "the fallback woke {woke} times in {BUSY:?} while a runner turned the poller"
+        );
     });
 }

@@ -10,6 +10,8 @@
 
 #![cfg(target_os = "linux")]
 
+mod common;
+
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -104,5 +106,18 @@ fn with_no_runner_the_reactors_fallback_thread_fires_the_timers() {
             start.elapsed() >= Duration::from_millis(12),
             "a timer fired early"
         );
+    });
+}
+
+#[test]
+fn timers_from_a_thread_that_is_no_runner_each_fire_alone() {
+    // Hangs if the waiter misses a timer handed in between its round and its plan (step 3 of
+    // the timers' fold) or during its wait (step 7): checked by removing each.
+    const SLEEPS: u64 = 1_500;
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    testkit::within(HANG, || {
+        let _reactor = reactor_on();
+        common::lone_sleeps(true, SLEEPS, 1);
+        common::lone_sleeps(false, SLEEPS, 2);
     });
 }

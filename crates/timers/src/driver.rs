@@ -177,6 +177,9 @@ fn start_global() -> &'static Driver {
     let driver = DRIVER.get_or_init(|| {
         if wakers::idle::installed().is_some() {
             folded = true;
+            // A forked child has no copy of the threads that run the rounds either (the
+            // idle driver's), so timers there fail the same clear way.
+            after_fork_in_child(mark_forked);
             return Driver::folded();
         }
         let parker = Parker::new();
@@ -300,8 +303,8 @@ impl Driver {
         match self.health.load(Ordering::Relaxed) {
             FORKED => panic!(
                 "timers: this process was forked from one whose timer driver was running, and \
-                 fork() does not copy that thread; timers cannot be used in the child (call \
-                 exec, or use timers only after forking)"
+                 fork() does not copy the threads that fire the timers; timers cannot be used \
+                 in the child (call exec, or use timers only after forking)"
             ),
             _ => panic!(
                 "timers: the timer driver thread has died (a panic escaped it; please report \

@@ -124,7 +124,9 @@ impl IdleTimers for Driver {
 #[cfg(test)]
 mod tests {
     //! Every interleaving of one waiter's steps 1 to 5 with one producer's steps 6 and 7, on
-    //! a model of the shared state that follows the code step by step; and the same
+    //! a model of the shared state that follows the code step by step (step 5's round is
+    //! modelled as always taking a queued op; where the code skips it, `pending` not yet
+    //! seen, the next turn's step 1 takes it, as for an op left to the next turn); and the same
     //! exploration of two broken protocols (no look in step 3, no wake in step 7), which must
     //! each fail, so the check is known to catch a lost wake-up.
 
