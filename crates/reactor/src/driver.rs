@@ -72,6 +72,7 @@
 use std::cell::Cell;
 use std::io;
 use std::os::fd::RawFd;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
 use std::sync::{Arc, OnceLock};
 use std::task::Waker;
@@ -307,7 +308,12 @@ impl Reactor {
         // on this thread (which holds it) is known to be ours. So do the timers' (invariant 7).
         {
             let _holding = Holding::enter();
-            to_wake.drain(..).for_each(Waker::wake);
+            for waker in to_wake.drain(..) {
+                // A waker is user code. Its panic (reported by the panic hook) must neither
+                // cost the other wakers of this turn their wake nor unwind into the runner or
+                // the fallback thread that holds the poller; the timers' round does the same.
+                let _ = catch_unwind(AssertUnwindSafe(|| waker.wake()));
+            }
             match prepared {
                 Some(timers) => timers.after_wait(),
                 None => {

@@ -25,9 +25,6 @@ impl Wake for Panics {
 }
 
 #[test]
-#[ignore = "the reactor's turn runs I/O wakers outside catch_unwind (reactor/src/driver.rs, \
-            `to_wake.drain(..).for_each(Waker::wake)`): the panic unwinds into the runner \
-            waiting in the poller, out of its block_on"]
 fn a_panicking_io_waker_does_not_unwind_into_the_runner_that_delivers_it() {
     testkit::within(HANG, || {
         let listener = Arc::new(reactor::TcpListener::bind("127.0.0.1:0").unwrap());
