@@ -47,9 +47,10 @@
 //! is counted in the sleeper count before it counts in `watchers`).
 //!
 //! A watcher takes a lone task only if the task's owner has not moved since the look before
-//! a watch that ran its full interval, so a busy owner keeps its task (and a message-passing
-//! pair stays on one thread). A task behind an owner that blocks is taken within two
-//! [`WATCH_INTERVAL`]s plus the wake-up latencies. Watching goes on while other runners take
+//! a watch that ran its full interval, or since a look at least [`WATCH_INTERVAL`] ago (so
+//! that pushes or events that keep waking the watcher early do not keep the task waiting), so
+//! a busy owner keeps its task (and a message-passing pair stays on one thread). A task behind
+//! an owner that blocks is taken within two [`WATCH_INTERVAL`]s plus the wake-up latencies. Watching goes on while other runners take
 //! tasks (they may queue a lone task any moment, and a sleeper parked without a timeout would
 //! need a system call to come back); once no runner has taken a task and no queue has held
 //! one for a whole interval, the watcher parks without a timeout, and an idle executor has no
