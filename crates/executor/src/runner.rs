@@ -161,13 +161,16 @@ impl<'a> Runner<'a> {
                 shared.look(local, seen)
             }
         });
+        // The driver's timer round may queue one of our tasks on our own queue (see
+        // `RunnerParker::sleep`).
+        let queued = || !local.is_empty();
         match park {
             Park::No => {}
             Park::Watch => {
-                self.parker.sleep(driver, Some(WATCH_INTERVAL));
+                self.parker.sleep(driver, Some(WATCH_INTERVAL), &queued);
                 sleepers.stop_watching();
             }
-            Park::Indefinitely => self.parker.sleep(driver, None),
+            Park::Indefinitely => self.parker.sleep(driver, None, &queued),
         }
         let woken = sleepers.leave(self.id);
         self.woken_by_push = woken != Woken::Other;

@@ -65,7 +65,10 @@
 //! 4. After step (3) found nothing, the sleeping runner sets its `in_driver` flag and issues
 //!    a `SeqCst` fence.
 //! 5. It takes the driver's right to wait, issues a `SeqCst` fence and looks at its parker's
-//!    token (consuming it if set); it blocks in the driver only if there is none. If another
+//!    token (consuming it if set) and at its own queue; it blocks in the driver only if
+//!    there is no token and its queue is empty. (The driver's timer round runs before this
+//!    look, on this thread: a timer it fires for one of this runner's tasks queues the task
+//!    here, and that lone push may wake another runner, or nobody while one watches.) If another
 //!    thread holds the right, it parks on its parker instead, as without a driver.
 //! 6. Whoever wakes it (step (c)'s `notify_one`, `notify_all`, `block_on`'s own waker) sets
 //!    the parker's token first, then issues a `SeqCst` fence,
@@ -493,7 +496,7 @@ mod loom_tests {
                 let ready = self.queued.load(Ordering::Acquire) != 0
                     || self.left.load(Ordering::Acquire) == 0;
                 if !ready {
-                    parker.sleep(driver, None);
+                    parker.sleep(driver, None, &|| false);
                 }
                 woken_by_push = self.sleepers.unregister(id);
             }
@@ -601,7 +604,7 @@ mod loom_tests {
                     let id = model.sleepers.new_id();
                     model.sleepers.register(id, leaver_parker.unparker());
                     if model.queued.load(Ordering::Acquire) == 0 {
-                        leaver_parker.sleep(None, None);
+                        leaver_parker.sleep(None, None, &|| false);
                     }
                     model.sleepers.unregister(id);
                     // Its own future is done: it leaves without running tasks.
@@ -809,7 +812,7 @@ mod loom_tests {
                         thread::yield_now();
                         self.sleepers.stop_watching();
                     }
-                    Park::Indefinitely => parker.sleep(None, None),
+                    Park::Indefinitely => parker.sleep(None, None, &|| false),
                 }
                 if self.sleepers.unregister(id) || park != Park::Watch {
                     seen.clear();
