@@ -146,8 +146,10 @@ impl Seen {
         std::mem::take(&mut self.pushed) || moved
     }
 
-    /// The runner is awake again: `watched_out` if it slept as a watcher for the whole
-    /// interval, `pushed` if a lone task's push woke it.
+    /// The runner is awake again: `watched_out` if it slept as a watcher and no push woke
+    /// it (the watch ran its full interval, or ended early for another reason: its own
+    /// token, an I/O event, a task on its own queue; that only hastens one steal), `pushed`
+    /// if a lone task's push woke it.
     pub(crate) fn woke(&mut self, watched_out: bool, pushed: bool) {
         self.aged = watched_out;
         self.pushed = pushed;

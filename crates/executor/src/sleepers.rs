@@ -194,7 +194,9 @@ impl Sleepers {
         }
         drop(list);
         // Written by the notifier that set `notified` (before it woke us), and by no other
-        // until we clear `notified`: it is ours to read.
+        // until we clear `notified`: it is ours to read. (A runner that `notify_all` took
+        // reads and clears another's: that costs at most one extra wake-up, or a watch after
+        // a `LonePush` that was not ours, and loses none.)
         let lone = self.lone_wake.load(Ordering::Relaxed);
         self.notified.store(false, Ordering::SeqCst);
         fence(Ordering::SeqCst);
