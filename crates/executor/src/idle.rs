@@ -57,7 +57,17 @@ impl RunnerParker {
     /// as a sleeper and looked for work (steps 1 to 3 in [`sleepers`](crate::sleepers)); it
     /// looks again when this returns, which may be early (an I/O event, or a token left from
     /// an earlier wake).
-    pub(crate) fn sleep(&self, driver: Option<&'static dyn IdleDriver>, timeout: Option<Duration>) {
+    ///
+    /// The driver's wait does not block if `queued()` says our own run queue holds a task
+    /// when the driver asks (after its timer round): a timer that round fires for one of our
+    /// tasks queues it on our own queue, and that lone push may wake another runner (or
+    /// nobody, while one watches) instead of us.
+    pub(crate) fn sleep(
+        &self,
+        driver: Option<&'static dyn IdleDriver>,
+        timeout: Option<Duration>,
+        queued: &dyn Fn() -> bool,
+    ) {
         let Some(driver) = driver else {
             self.park(timeout);
             return;
@@ -69,7 +79,7 @@ impl RunnerParker {
         fence(Ordering::SeqCst);
         let may_wait = || {
             fence(Ordering::SeqCst);
-            !self.parker.park_timeout(Duration::ZERO)
+            !queued() && !self.parker.park_timeout(Duration::ZERO)
         };
         let waited = driver.try_wait(timeout, &may_wait);
         target.in_driver.store(false, Ordering::Relaxed);
@@ -117,5 +127,46 @@ impl RunnerUnparker {
 impl std::fmt::Debug for RunnerUnparker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunnerUnparker").finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// A driver that never blocks and records what each turn's `may_wait` said: stands for
+    /// the reactor, whose timer round (which may queue one of the runner's tasks) runs before
+    /// it asks.
+    #[derive(Default)]
+    struct Recorder {
+        may_wait: Mutex<Vec<bool>>,
+    }
+
+    impl IdleDriver for Recorder {
+        fn try_wait(&self, _: Option<Duration>, may_wait: &dyn Fn() -> bool) -> bool {
+            self.may_wait.lock().unwrap().push(may_wait());
+            true
+        }
+        fn poll_now(&self) {}
+        fn wake(&self) {}
+        fn runner_enter(&self) {}
+        fn runner_leave(&self) {}
+    }
+
+    #[test]
+    fn the_driver_wait_does_not_block_while_our_own_queue_holds_a_task() {
+        let driver: &'static Recorder = Box::leak(Box::default());
+        let parker = RunnerParker::new();
+        parker.sleep(Some(driver), None, &|| true);
+        parker.sleep(Some(driver), None, &|| false);
+        parker.unparker().unpark();
+        parker.sleep(Some(driver), None, &|| false);
+        assert_eq!(
+            *driver.may_wait.lock().unwrap(),
+            [false, true, false],
+            "a task on our own queue, then nothing, then our token"
+        );
     }
 }

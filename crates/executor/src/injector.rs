@@ -12,9 +12,12 @@
 //! first (its entries are older than anything in the list), then from the list.
 
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Instant;
 
 use crossbeam_queue::{ArrayQueue, SegQueue};
 use join_handle::Runnable;
+
+use crate::sleepers::WATCH_INTERVAL;
 
 /// Entries in the preallocated ring: 24 KiB per executor on 64-bit targets.
 pub(crate) const RING_CAPACITY: usize = 1024;
@@ -81,15 +84,19 @@ impl LocalQueue {
     }
 }
 
-/// What a runner saw of the other runners' queues at its last look before sleeping
-/// ([`Shared::look`](crate::shared::Shared::look)): each owner's progress then, and whether
-/// that is old enough to judge an owner stalled.
+/// What a runner saw of the other runners' queues at its looks before sleeping
+/// ([`Shared::look`](crate::shared::Shared::look)): each owner's progress, since when we have
+/// seen it at that value, and whether a watch has run its full interval since the last look.
+/// Together they tell whether an owner is stalled.
 #[derive(Debug, Default)]
 pub(crate) struct Seen {
-    /// (queue address, owner's progress) for every other runner at the last look.
-    progress: Vec<(usize, u32)>,
+    /// (queue address, owner's progress, when a look first saw that progress) for every other
+    /// runner at the last look.
+    progress: Vec<(usize, u32, Instant)>,
     /// The last look's records, rebuilt by the next one.
-    scratch: Vec<(usize, u32)>,
+    scratch: Vec<(usize, u32, Instant)>,
+    /// When the current look started.
+    now: Option<Instant>,
     /// A watch has run its full interval since the last look: an owner whose progress still
     /// equals its record took no task for that long.
     aged: bool,
@@ -101,13 +108,29 @@ impl Seen {
     /// Starts a look: the caller records every other runner's queue, then calls
     /// [`moved`](Seen::moved).
     pub(crate) fn start(&mut self) {
-        self.scratch.clear();
-        self.aged = false;
+        self.start_at(Instant::now());
     }
 
-    /// Records `queue`'s progress now.
+    /// [`start`](Seen::start) at `now` (tests choose the clock).
+    fn start_at(&mut self, now: Instant) {
+        self.scratch.clear();
+        self.aged = false;
+        self.now = Some(now);
+    }
+
+    /// Records `queue`'s progress now. An owner at the progress the last look saw keeps that
+    /// look's date: a look repeated after every early wake-up (a push, an I/O event) must not
+    /// restart the clock that judges its owner stalled.
     pub(crate) fn record(&mut self, queue: &LocalQueue) {
-        self.scratch.push((addr(queue), queue.progress()));
+        let (queue, progress) = (addr(queue), queue.progress());
+        let since = self
+            .progress
+            .iter()
+            .find(|old| old.0 == queue && old.1 == progress)
+            .map(|old| old.2)
+            .or(self.now)
+            .unwrap_or_else(Instant::now);
+        self.scratch.push((queue, progress, since));
     }
 
     /// Ends a look: whether some owner took a task since the previous look, or a lone task's
@@ -123,22 +146,32 @@ impl Seen {
         std::mem::take(&mut self.pushed) || moved
     }
 
-    /// The runner is awake again: `watched_out` if it slept as a watcher for the whole
-    /// interval, `pushed` if a lone task's push woke it.
+    /// The runner is awake again: `watched_out` if it slept as a watcher and no push woke
+    /// it (the watch ran its full interval, or ended early for another reason: its own
+    /// token, an I/O event, a task on its own queue; that only hastens one steal), `pushed`
+    /// if a lone task's push woke it.
     pub(crate) fn woke(&mut self, watched_out: bool, pushed: bool) {
         self.aged = watched_out;
         self.pushed = pushed;
     }
 
-    /// Whether `queue`'s owner has taken no task for at least a watch: since the last look,
-    /// made before a watch that ran its full interval. (A queue freed and another allocated
-    /// at its address could match by chance: that costs one early steal, nothing else.)
+    /// Whether `queue`'s owner has taken no task for at least a watch: its progress equals
+    /// the last look's record, and that look came before a watch that ran its full interval,
+    /// or looks have seen the owner at that progress for [`WATCH_INTERVAL`] already (however
+    /// often we were woken early meanwhile). (A queue freed and another allocated at its
+    /// address could match by chance: that costs one early steal, nothing else.)
     pub(crate) fn stalled(&self, queue: &LocalQueue) -> bool {
-        self.aged
-            && self
-                .progress
-                .iter()
-                .any(|&(a, progress)| a == addr(queue) && progress == queue.progress())
+        self.stalled_at(queue, Instant::now())
+    }
+
+    /// [`stalled`](Seen::stalled) at `now` (tests choose the clock).
+    fn stalled_at(&self, queue: &LocalQueue, now: Instant) -> bool {
+        let (queue, progress) = (addr(queue), queue.progress());
+        self.progress.iter().any(|&(a, p, since)| {
+            a == queue
+                && p == progress
+                && (self.aged || now.saturating_duration_since(since) >= WATCH_INTERVAL)
+        })
     }
 }
 
@@ -192,8 +225,10 @@ mod tests {
     fn seen_judges_an_owner_stalled_only_after_a_full_watch_without_progress() {
         let (busy, blocked) = (LocalQueue::new(4), LocalQueue::new(4));
         let mut seen = Seen::default();
+        // The clock stands still (the time rule is the next test's).
+        let t0 = Instant::now();
         let look = |seen: &mut Seen| {
-            seen.start();
+            seen.start_at(t0);
             seen.record(&busy);
             seen.record(&blocked);
             seen.moved()
@@ -201,14 +236,47 @@ mod tests {
         assert!(!look(&mut seen), "nothing to compare with yet");
         seen.woke(true, false);
         busy.set_progress(1);
-        assert!(!seen.stalled(&busy), "it took a task meanwhile");
-        assert!(seen.stalled(&blocked));
+        assert!(!seen.stalled_at(&busy, t0), "it took a task meanwhile");
+        assert!(seen.stalled_at(&blocked, t0));
         assert!(look(&mut seen), "one of them moved");
-        assert!(!seen.stalled(&blocked), "a fresh look is not a watch old");
+        assert!(
+            !seen.stalled_at(&blocked, t0),
+            "a fresh look is not a watch old"
+        );
         seen.woke(false, true);
-        assert!(!seen.stalled(&blocked), "woken early by a push");
+        assert!(!seen.stalled_at(&blocked, t0), "woken early by a push");
         assert!(look(&mut seen), "a push that woke us counts as movement");
         assert!(!look(&mut seen));
+    }
+
+    #[test]
+    fn an_owner_seen_still_for_a_watch_interval_is_stalled_however_often_we_look() {
+        let (busy, blocked) = (LocalQueue::new(4), LocalQueue::new(4));
+        let mut seen = Seen::default();
+        let t0 = Instant::now();
+        let step = WATCH_INTERVAL / 4;
+        // Looks a quarter interval apart, each after an early wake-up (a push from outside):
+        // no watch ever runs its full interval.
+        for (i, tick) in (0..4u32).zip(1..) {
+            seen.start_at(t0 + step * i);
+            seen.record(&busy);
+            seen.record(&blocked);
+            seen.moved();
+            seen.woke(false, false);
+            busy.set_progress(tick);
+        }
+        let later = t0 + WATCH_INTERVAL;
+        assert!(
+            seen.stalled_at(&blocked, later),
+            "still for an interval, though every look was cut short"
+        );
+        assert!(!seen.stalled_at(&busy, later), "it took tasks all along");
+        assert!(
+            !seen.stalled_at(&blocked, t0 + step * 3),
+            "not yet an interval"
+        );
+        blocked.set_progress(7);
+        assert!(!seen.stalled_at(&blocked, later), "it moved since");
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! Every poll (of a task, or of `block_on`'s own future) starts with a full cooperative
 //! budget ([`wakers::budget`]); the runner holds a budget scope for as long as it runs.
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -161,13 +162,25 @@ impl<'a> Runner<'a> {
                 shared.look(local, seen)
             }
         });
-        match park {
+        // The driver's timer round may queue one of our tasks on our own queue (see
+        // `RunnerParker::sleep`).
+        let queued = || !local.is_empty();
+        let parker = &self.parker;
+        // A panic out of the driver's wait (a waker its turn runs) must not leave us listed
+        // as a sleeper, nor counted as a watcher: a push would wake us, and nobody would come
+        // back to clear `notified`; a lone push would count on a watcher that is gone.
+        let slept = catch_unwind(AssertUnwindSafe(|| match park {
             Park::No => {}
-            Park::Watch => {
-                self.parker.sleep(driver, Some(WATCH_INTERVAL));
-                sleepers.stop_watching();
-            }
-            Park::Indefinitely => self.parker.sleep(driver, None),
+            Park::Watch => parker.sleep(driver, Some(WATCH_INTERVAL), &queued),
+            Park::Indefinitely => parker.sleep(driver, None, &queued),
+        }));
+        if park == Park::Watch {
+            sleepers.stop_watching();
+        }
+        if let Err(panic) = slept {
+            // Our `Drop` passes a wake-up on if tasks are queued.
+            sleepers.leave(self.id);
+            resume_unwind(panic);
         }
         let woken = sleepers.leave(self.id);
         self.woken_by_push = woken != Woken::Other;

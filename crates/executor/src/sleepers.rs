@@ -47,9 +47,10 @@
 //! is counted in the sleeper count before it counts in `watchers`).
 //!
 //! A watcher takes a lone task only if the task's owner has not moved since the look before
-//! a watch that ran its full interval, so a busy owner keeps its task (and a message-passing
-//! pair stays on one thread). A task behind an owner that blocks is taken within two
-//! [`WATCH_INTERVAL`]s plus the wake-up latencies. Watching goes on while other runners take
+//! a watch that ran its full interval, or since a look at least [`WATCH_INTERVAL`] ago (so
+//! that pushes or events that keep waking the watcher early do not keep the task waiting), so
+//! a busy owner keeps its task (and a message-passing pair stays on one thread). A task behind
+//! an owner that blocks is taken within two [`WATCH_INTERVAL`]s plus the wake-up latencies. Watching goes on while other runners take
 //! tasks (they may queue a lone task any moment, and a sleeper parked without a timeout would
 //! need a system call to come back); once no runner has taken a task and no queue has held
 //! one for a whole interval, the watcher parks without a timeout, and an idle executor has no
@@ -64,7 +65,10 @@
 //! 4. After step (3) found nothing, the sleeping runner sets its `in_driver` flag and issues
 //!    a `SeqCst` fence.
 //! 5. It takes the driver's right to wait, issues a `SeqCst` fence and looks at its parker's
-//!    token (consuming it if set); it blocks in the driver only if there is none. If another
+//!    token (consuming it if set) and at its own queue; it blocks in the driver only if
+//!    there is no token and its queue is empty. (The driver's timer round runs before this
+//!    look, on this thread: a timer it fires for one of this runner's tasks queues the task
+//!    here, and that lone push may wake another runner, or nobody while one watches.) If another
 //!    thread holds the right, it parks on its parker instead, as without a driver.
 //! 6. Whoever wakes it (step (c)'s `notify_one`, `notify_all`, `block_on`'s own waker) sets
 //!    the parker's token first, then issues a `SeqCst` fence,
@@ -190,7 +194,9 @@ impl Sleepers {
         }
         drop(list);
         // Written by the notifier that set `notified` (before it woke us), and by no other
-        // until we clear `notified`: it is ours to read.
+        // until we clear `notified`: it is ours to read. (A runner that `notify_all` took
+        // reads and clears another's: that costs at most one extra wake-up, or a watch after
+        // a `LonePush` that was not ours, and loses none.)
         let lone = self.lone_wake.load(Ordering::Relaxed);
         self.notified.store(false, Ordering::SeqCst);
         fence(Ordering::SeqCst);
@@ -492,7 +498,7 @@ mod loom_tests {
                 let ready = self.queued.load(Ordering::Acquire) != 0
                     || self.left.load(Ordering::Acquire) == 0;
                 if !ready {
-                    parker.sleep(driver, None);
+                    parker.sleep(driver, None, &|| false);
                 }
                 woken_by_push = self.sleepers.unregister(id);
             }
@@ -600,7 +606,7 @@ mod loom_tests {
                     let id = model.sleepers.new_id();
                     model.sleepers.register(id, leaver_parker.unparker());
                     if model.queued.load(Ordering::Acquire) == 0 {
-                        leaver_parker.sleep(None, None);
+                        leaver_parker.sleep(None, None, &|| false);
                     }
                     model.sleepers.unregister(id);
                     // Its own future is done: it leaves without running tasks.
@@ -808,7 +814,7 @@ mod loom_tests {
                         thread::yield_now();
                         self.sleepers.stop_watching();
                     }
-                    Park::Indefinitely => parker.sleep(None, None),
+                    Park::Indefinitely => parker.sleep(None, None, &|| false),
                 }
                 if self.sleepers.unregister(id) || park != Park::Watch {
                     seen.clear();

@@ -56,8 +56,10 @@ pub trait Schedule: Send + Sync + 'static {
     /// per-poll accounting such as timing. Not called around the drop of a cancelled future.
     /// The defaults do nothing and compile to nothing.
     ///
-    /// Both run inside [`Runnable::run`], which promises not to unwind: they must not panic,
-    /// and like `task_event` they must not poll, run or cancel tasks.
+    /// Both run inside [`Runnable::run`], outside the guard that catches the future's panics:
+    /// they must not panic, and like `task_event` they must not poll, run or cancel tasks. (A
+    /// panic there unwinds out of `run` and leaves the task unfinished for good: its handle
+    /// never resolves, and the future is dropped only with the task's last reference.)
     ///
     /// ```
     /// use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
