@@ -309,6 +309,42 @@ mod tests {
     }
 
     #[test]
+    fn a_full_local_queue_spills_its_older_half_in_order() {
+        let (local, injector) = (LocalQueue::new(5), Injector::new());
+        let mut ids = Vec::new();
+        let mut handles: Vec<JoinHandle<()>> = Vec::new();
+        let mut spawn = || {
+            let (runnable, handle) = join_handle::spawn(async {}, Nothing);
+            ids.push(handle.id());
+            handles.push(handle);
+            runnable
+        };
+        for _ in 0..5 {
+            local.push(spawn()).unwrap();
+        }
+        let refused = local.push(spawn()).unwrap_err();
+        assert_eq!(
+            local.spill_older_half(&injector),
+            3,
+            "half of 5, rounded up"
+        );
+        local.push(refused).unwrap();
+        let mut order = Vec::new();
+        while let Some(r) = injector.pop().or_else(|| local.pop()) {
+            order.push(r.task_ref().id());
+        }
+        assert_eq!(
+            order, ids,
+            "injector first, then the local queue: wake order"
+        );
+        assert_eq!(
+            local.spill_older_half(&injector),
+            0,
+            "an empty queue moves nothing"
+        );
+    }
+
+    #[test]
     fn fifo_across_the_ring_and_the_overflow() {
         let injector = Injector::new();
         let mut handles: Vec<JoinHandle<usize>> = Vec::new();
