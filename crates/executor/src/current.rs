@@ -77,15 +77,15 @@ pub(crate) fn assert_not_in_own_task(shared: &Shared, what: &str) {
     );
 }
 
-/// Pushes `runnable` onto the local queue of the runner loop on this thread, if that loop
-/// drives `shared`. Gives the runnable back otherwise (another thread, another executor, or a
-/// full local queue). Once it is queued, calls `pushed` with the queue.
+/// Hands `runnable` to `push` together with the local queue of the runner loop on this
+/// thread, if that loop drives `shared`, and returns what `push` returns. Gives the runnable
+/// back otherwise (another thread, another executor).
 #[inline]
-pub(crate) fn push_local(
+pub(crate) fn push_local<R>(
     shared: &Shared,
     runnable: Runnable,
-    pushed: impl FnOnce(&LocalQueue),
-) -> Result<(), Runnable> {
+    push: impl FnOnce(&LocalQueue, Runnable) -> R,
+) -> Result<R, Runnable> {
     let (current, local) = LOCAL
         .try_with(Cell::get)
         .unwrap_or((ptr::null(), ptr::null()));
@@ -95,12 +95,10 @@ pub(crate) fn push_local(
     // SAFETY: `LOCAL` holds the local queue of the `Current` in `CURRENT` (both set and
     // restored together by an `Enter` on this thread, and `current` is not null), and that
     // `Current` owns an `Arc` of the queue until the `Enter` that put it there drops. No
-    // `Enter` can be made or dropped on this thread between the read above and this push,
-    // nor in `pushed`, which only reads the queue and wakes a sleeper.
+    // `Enter` can be made or dropped on this thread between the read above and the end of
+    // `push`, which only queues tasks (on the queue and the injector) and wakes a sleeper.
     let local = unsafe { &*local };
-    local.push(runnable)?;
-    pushed(local);
-    Ok(())
+    Ok(push(local, runnable))
 }
 
 impl Drop for Enter {

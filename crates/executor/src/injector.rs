@@ -22,11 +22,23 @@ use crate::sleepers::WATCH_INTERVAL;
 /// Entries in the preallocated ring: 24 KiB per executor on 64-bit targets.
 pub(crate) const RING_CAPACITY: usize = 1024;
 
-/// Entries in a runner's local queue (6 KiB); a full local queue spills into the injector.
+/// Entries in a runner's local queue (6 KiB); a full local queue moves its older half to the
+/// injector ([`LocalQueue::spill_older_half`]).
 pub(crate) const LOCAL_CAPACITY: usize = 256;
 
 /// A runner loop's own queue: where tasks woken or spawned on its thread go, so that two
 /// runners do not fight over one queue's ends. Other runners steal from it when idle.
+///
+/// Only the owner pushes (its wakes and spawns, and what it steals); anyone pops. So once
+/// the owner has made room, its next push succeeds.
+///
+/// # Order on overflow
+///
+/// A full queue moves its older half, oldest first, to the tail of the injector, and then
+/// takes the new task. Runners pop the injector before their own queue, so the moved tasks,
+/// which were queued before everything left here, still run first: tasks woken in a burst
+/// run in wake order. (Sending the new task to the injector instead would let every task
+/// woken after the queue filled overtake the ones already in it.)
 ///
 /// Next to the tasks, the owner's progress: a counter it moves every time it takes a task,
 /// and that an idle runner compares over time to tell a busy owner (which will come back for its queued
@@ -52,6 +64,23 @@ impl LocalQueue {
     #[inline]
     pub(crate) fn push(&self, runnable: Runnable) -> Result<(), Runnable> {
         self.tasks.push(runnable)
+    }
+
+    /// The queue is full (the owner's push failed): moves its older half, in order, to the
+    /// tail of `injector`, to make room for newer tasks (see "Order on overflow"). Returns
+    /// how many it moved: fewer than half if thieves emptied it meanwhile. Only the owner
+    /// calls it, so nothing is pushed here while it runs.
+    #[cold]
+    pub(crate) fn spill_older_half(&self, injector: &Injector) -> usize {
+        let mut moved = 0;
+        while moved < self.tasks.capacity().div_ceil(2) {
+            let Some(runnable) = self.tasks.pop() else {
+                break;
+            };
+            injector.push(runnable);
+            moved += 1;
+        }
+        moved
     }
 
     /// Takes the task at the head.
@@ -277,6 +306,42 @@ mod tests {
         );
         blocked.set_progress(7);
         assert!(!seen.stalled_at(&blocked, later), "it moved since");
+    }
+
+    #[test]
+    fn a_full_local_queue_spills_its_older_half_in_order() {
+        let (local, injector) = (LocalQueue::new(5), Injector::new());
+        let mut ids = Vec::new();
+        let mut handles: Vec<JoinHandle<()>> = Vec::new();
+        let mut spawn = || {
+            let (runnable, handle) = join_handle::spawn(async {}, Nothing);
+            ids.push(handle.id());
+            handles.push(handle);
+            runnable
+        };
+        for _ in 0..5 {
+            local.push(spawn()).unwrap();
+        }
+        let refused = local.push(spawn()).unwrap_err();
+        assert_eq!(
+            local.spill_older_half(&injector),
+            3,
+            "half of 5, rounded up"
+        );
+        local.push(refused).unwrap();
+        let mut order = Vec::new();
+        while let Some(r) = injector.pop().or_else(|| local.pop()) {
+            order.push(r.task_ref().id());
+        }
+        assert_eq!(
+            order, ids,
+            "injector first, then the local queue: wake order"
+        );
+        assert_eq!(
+            local.spill_older_half(&injector),
+            0,
+            "an empty queue moves nothing"
+        );
     }
 
     #[test]

@@ -38,7 +38,7 @@ const BLOCK_ON_BATCH: usize = 64;
 /// fall into step with tasks that re-queue on a regular cycle (every 2nd, 4th, 10th poll...):
 /// otherwise the same tasks would always be the ones taken out of turn. Small enough that local
 /// tasks wait behind at most 60 injector pops.
-const LOCAL_FIRST_INTERVAL: u32 = 61;
+pub(crate) const LOCAL_FIRST_INTERVAL: u32 = 61;
 
 /// Every this many pops a runner also takes a non-blocking turn of the installed
 /// [`IdleDriver`] (the I/O reactor), so a runner that never runs out of tasks does not leave

@@ -8,7 +8,9 @@
 //!   outside, and the FIFO order of lesson 2's round robin), then from their own queue (and
 //!   from their own queue first every `LOCAL_FIRST_INTERVAL`th time, see `runner`, so neither
 //!   side starves), then steal half of another runner's queue. FIFO order within each queue is the fairness rule: a task that
-//!   wakes itself goes behind every task that was already waiting there.
+//!   wakes itself goes behind every task that was already waiting there. A full local queue
+//!   moves its older half to the injector's tail before it takes a new task, so a burst of
+//!   wakes on one thread still runs oldest first (see `Shared::spill`).
 //! * `registry`: every task that has gone idle (pending and not queued) at least once and is
 //!   not finished, for shutdown. A live task is always queued, running, or registered, so
 //!   shutdown finds every one of them: registered ones in the registry, queued ones in the
@@ -115,17 +117,50 @@ impl Shared {
         // watches (`Sleepers::notify_local`): its owner, awake, most likely takes it back
         // soon, and if it blocks instead, a watcher takes it. Only one woken runner is on its
         // way at a time, so a burst of pushes costs one wake-up (see `Sleepers`).
-        let pushed = current::push_local(self, runnable, |local| {
-            self.sleepers.notify_local(|| local.len())
+        let spilled = current::push_local(self, runnable, |local, runnable| {
+            match local.push(runnable) {
+                Ok(()) => {
+                    self.sleepers.notify_local(|| local.len());
+                    false
+                }
+                Err(runnable) => self.spill(local, runnable),
+            }
         });
-        if let Err(runnable) = pushed {
-            self.push_global(runnable);
+        match spilled {
+            Ok(false) => {}
+            Ok(true) => self.pushed_global(),
+            Err(runnable) => self.push_global(runnable),
         }
+    }
+
+    /// `local` is full: moves its older half to the injector, in order, and queues
+    /// `runnable` behind what is left (FIFO across both queues, see
+    /// [`LocalQueue`]'s "Order on overflow"). Returns `true`:
+    /// the caller then treats the batch as one push to the injector ([`Shared::pushed_global`]),
+    /// so every task in it is covered by that one fence and look at the sleepers, and the
+    /// batch wakes at most one runner (which passes the wake-up on, `sleepers`' "One wake-up
+    /// at a time").
+    #[cold]
+    #[inline(never)]
+    fn spill(&self, local: &LocalQueue, runnable: Runnable) -> bool {
+        local.spill_older_half(&self.queue);
+        // Only this runner pushes onto `local`, and it just made room: this succeeds. Were
+        // that ever false, the injector still keeps the task (only its order would suffer).
+        if let Err(runnable) = local.push(runnable) {
+            self.queue.push(runnable);
+        }
+        true
     }
 
     /// Queues a runnable task on the injector and wakes one sleeping runner, if any.
     fn push_global(&self, runnable: Runnable) {
         self.queue.push(runnable);
+        self.pushed_global();
+    }
+
+    /// Tasks were pushed onto the injector: wakes one sleeping runner, if any; or, if the
+    /// executor is closed, cancels them.
+    fn pushed_global(&self) {
         if self.closed.load(Ordering::SeqCst) {
             // The executor is gone: nobody will run this. Cancel what is queued (a no-op for
             // tasks already cancelled by the shutdown) and break the queue -> task -> us cycle;
@@ -378,5 +413,64 @@ impl Shared {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::poll_fn;
+    use std::sync::{Arc, Mutex};
+    use std::task::{Poll, Waker};
+
+    use crate::Executor;
+    use crate::injector::LOCAL_CAPACITY;
+    use crate::runner::LOCAL_FIRST_INTERVAL;
+
+    /// Tasks woken on a runner's thread, far more than its local queue holds, run in the order
+    /// they were woken, except for the local-first pops (`LOCAL_FIRST_INTERVAL`): each of
+    /// those may take one newer task ahead of the older ones. So no task runs later than
+    /// its wake order plus the number of such pops among the `N` runs. (Before the overflow
+    /// moved the older half out, the first `LOCAL_CAPACITY` woken waited behind every later
+    /// one: some ran `N - LOCAL_CAPACITY` places late.)
+    #[test]
+    fn tasks_woken_past_a_full_local_queue_run_in_wake_order() {
+        const N: usize = 4 * LOCAL_CAPACITY;
+        let ex = Executor::new();
+        let wakers: Arc<Mutex<Vec<Option<Waker>>>> = Arc::new(Mutex::new(vec![None; N]));
+        let order = Arc::new(Mutex::new(Vec::with_capacity(N)));
+        for i in 0..N {
+            let (wakers, order) = (wakers.clone(), order.clone());
+            ex.spawn(poll_fn(move |cx| {
+                let mut wakers = wakers.lock().unwrap();
+                if wakers[i].is_none() {
+                    wakers[i] = Some(cx.waker().clone());
+                    return Poll::Pending;
+                }
+                order.lock().unwrap().push(i);
+                Poll::Ready(())
+            }));
+        }
+        let all = wakers.clone();
+        // Spawned last, so every task above has stored its waker when this runs (FIFO); it
+        // wakes them all in index order, from this runner's thread (onto its local queue).
+        ex.spawn(async move {
+            let woken: Vec<Waker> = all.lock().unwrap().iter().flatten().cloned().collect();
+            assert_eq!(woken.len(), N, "every task waits before the waker runs");
+            woken.into_iter().for_each(Waker::wake);
+        });
+        ex.run();
+        let order = order.lock().unwrap();
+        assert_eq!(order.len(), N);
+        let bound = N.div_ceil(LOCAL_FIRST_INTERVAL as usize);
+        let late = order
+            .iter()
+            .enumerate()
+            .map(|(place, &i)| place.saturating_sub(i))
+            .max()
+            .unwrap();
+        assert!(
+            late <= bound,
+            "a task ran {late} places after its wake order (bound {bound}): {order:?}"
+        );
     }
 }
