@@ -10,7 +10,8 @@
 //! pingpong (two spawned tasks taking turns through a stored waker), chain (each task spawns
 //! the next and awaits it), timer (`timers::sleep(1 s)` polled once, so it registers, then
 //! dropped, so it withdraws), none (start-up only, to subtract). `memory` prints the live heap
-//! growth per pending task (each holding a clone of its waker) instead.
+//! growth per pending task (each holding a clone of its waker) instead. With
+//! `CELL_COST_OPS=n` it runs n operations and prints the wall time per operation.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::{Future, poll_fn};
@@ -173,6 +174,20 @@ fn main() {
         "memory" => memory,
         other => panic!("unknown workload {other:?}"),
     };
-    run(OPS / 10);
-    run(OPS);
+    // `CELL_COST_OPS=n`: n operations instead of `OPS`, and the wall time per operation
+    // printed (for comparing two builds side by side; callgrind needs neither).
+    let timed: Option<u64> = std::env::var("CELL_COST_OPS").ok().map(|n| {
+        n.parse()
+            .expect("CELL_COST_OPS must be a number of operations")
+    });
+    let ops = timed.unwrap_or(OPS);
+    run(ops / 10);
+    let start = std::time::Instant::now();
+    run(ops);
+    if timed.is_some() {
+        println!(
+            "{:.2} ns per op",
+            start.elapsed().as_nanos() as f64 / ops as f64
+        );
+    }
 }

@@ -62,10 +62,10 @@
 //!   before every poll of a task, and before every poll of `block_on`'s own future.
 //! * **Charge sites**: the leaf futures that can be ready over and over: the timers (`Sleep`,
 //!   and so `sleep`, `sleep_until`, `interval` ticks, `timeout`, `DelayFuture`), a
-//!   [`JoinHandle`] or its [`TryJoin`] handing out the task's result, and [`yield_now`] once
-//!   it has yielded. Each spends one unit when it returns `Ready` (a join handle, which cannot
-//!   take a result back, looks at the budget first and yields without polling if it is
-//!   spent).
+//!   [`JoinHandle`] or its [`TryJoin`] handing out the task's result. Each spends one unit
+//!   when it returns `Ready` (a join handle, which cannot take a result back, looks at the
+//!   budget first and yields without polling if it is spent). [`yield_now`] is not one: it
+//!   yields on every first poll, so it can never keep a runner.
 //! * **How a budgeted future re-wakes**: with the budget spent, the charge site wakes its own
 //!   waker and returns `Pending`, leaving its state as it was (it is ready again next poll). A
 //!   budgeted future is never `Pending` without a wake: the task goes to the back of its queue

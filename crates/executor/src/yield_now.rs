@@ -5,8 +5,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 /// Returns `Pending` once after waking itself, so the executor runs other queued tasks before
-/// polling this one again. Works under any executor; the future is `Send`. It is a charge site
-/// of the cooperative budget ([crate docs](crate#cooperative-budget)).
+/// polling this one again. Works under any executor; the future is `Send`. It spends nothing of
+/// the cooperative budget ([crate docs](crate#cooperative-budget)): it yields every time.
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
@@ -39,9 +39,10 @@ impl Future for YieldNow {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if self.yielded {
-            // Already yielded once; the charge matters only when the budget is spent, and
-            // then it yields once more rather than let the loop around it go on.
-            return wakers::budget::charge(cx);
+            // Not a charge site of the cooperative budget: the first poll always yields, so
+            // a loop around `yield_now` cannot keep its runner, and this `Ready` comes at the
+            // start of a later poll, with a full budget.
+            return Poll::Ready(());
         }
         self.yielded = true;
         cx.waker().wake_by_ref();
