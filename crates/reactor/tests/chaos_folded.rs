@@ -37,11 +37,9 @@ fn main() {
         common::lone_sleeps(true, LONE_SLEEPS, 1);
         common::lone_sleeps(false, LONE_SLEEPS, 2);
     });
-    let timer_thread = std::fs::read_dir("/proc/self/task")
-        .into_iter()
-        .flatten()
-        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
-        .any(|name| name.trim() == "timers-driver");
+    let timer_thread = testkit::thread_names()
+        .iter()
+        .any(|name| name == "timers-driver");
     assert!(
         !timer_thread,
         "the timers ran on their own thread, not folded"

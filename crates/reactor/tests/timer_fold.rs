@@ -30,15 +30,6 @@ fn reactor_on() -> reactor::TcpListener {
     reactor::TcpListener::bind("127.0.0.1:0").unwrap()
 }
 
-/// The names of this process's threads.
-fn thread_names() -> Vec<String> {
-    std::fs::read_dir("/proc/self/task")
-        .unwrap()
-        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
-        .map(|name| name.trim().to_string())
-        .collect()
-}
-
 #[test]
 fn a_runner_waiting_in_the_reactor_fires_the_timers_and_no_timer_thread_starts() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -56,7 +47,7 @@ fn a_runner_waiting_in_the_reactor_fires_the_timers_and_no_timer_thread_starts()
             .await
         });
         assert!(slept >= Duration::from_millis(20), "a timer fired early");
-        let names = thread_names();
+        let names = testkit::thread_names();
         assert!(
             !names.iter().any(|n| n == "timers-driver"),
             "a timer thread was started: {names:?}"

@@ -5,16 +5,6 @@ use std::time::Duration;
 
 use sim::Builder;
 
-/// Names of this process's threads.
-#[cfg(target_os = "linux")]
-fn thread_names() -> Vec<String> {
-    std::fs::read_dir("/proc/self/task")
-        .unwrap()
-        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
-        .map(|name| name.trim().to_owned())
-        .collect()
-}
-
 #[test]
 #[cfg(target_os = "linux")]
 fn every_timer_type_runs_without_the_driver_thread() {
@@ -44,9 +34,9 @@ fn every_timer_type_runs_without_the_driver_thread() {
     });
     assert_eq!(message, "done");
     assert_eq!(sim.elapsed(), Duration::from_millis(2035));
-    let names = thread_names();
+    let names = testkit::thread_names();
     assert!(!names.iter().any(|n| n == "timers-driver"), "{names:?}");
     // The check can fail: a real timer starts the driver.
     futures::executor::block_on(timers::sleep(Duration::from_millis(1)));
-    assert!(thread_names().iter().any(|n| n == "timers-driver"));
+    assert!(testkit::thread_names().iter().any(|n| n == "timers-driver"));
 }

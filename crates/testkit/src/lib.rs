@@ -7,6 +7,9 @@
 //!   allocations and live bytes.
 //! * [`within`]: runs a closure on its own thread and fails the test, instead of hanging, if
 //!   it does not finish in time.
+//! * [`forked_child_panics_with`] (unix): forks and checks that the child's code panics with
+//!   the expected message instead of hanging.
+//! * [`thread_names`] (Linux): the names of this process's threads.
 //! * [`WakeHelper`] and [`RoundTrips`]: a thread that wakes every waker sent to it, and the
 //!   future that goes back and forth with it (a cross-thread wake per round trip).
 //! * `ToyQueue` (feature `join-handle`): a scheduler that queues `join-handle` runnables for
@@ -17,6 +20,10 @@
 mod alloc;
 #[cfg(feature = "criterion")]
 mod bench;
+#[cfg(unix)]
+mod fork;
+#[cfg(target_os = "linux")]
+mod threads;
 #[cfg(feature = "join-handle")]
 mod toy_queue;
 mod wake_helper;
@@ -28,6 +35,10 @@ pub use crate::alloc::{
 };
 #[cfg(feature = "criterion")]
 pub use crate::bench::GroupDefaults;
+#[cfg(unix)]
+pub use crate::fork::forked_child_panics_with;
+#[cfg(target_os = "linux")]
+pub use crate::threads::thread_names;
 #[cfg(feature = "join-handle")]
 pub use crate::toy_queue::ToyQueue;
 pub use crate::wake_helper::{RoundTrips, WakeHelper};
