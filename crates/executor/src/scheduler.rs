@@ -6,14 +6,14 @@
 //!
 //! A task cell is generic over its future and its scheduler, so every scheduler type makes its
 //! own copy of the cell's `run` for each future type, and each copy calls the future's `poll`.
-//! With one scheduler type per kind, every future spawned through [`spawn`](crate::spawn) had
-//! three callers of its `poll`, and the compiler no longer inlined it into the plain run; the
-//! waker calls inside it then went through the vtable instead of being inlined too. With one
-//! type the plain run is the only caller again, and the kinds differ by a tag tested where
-//! they behave differently (queueing, and around a poll), a bit of a word read anyway.
-//! Callgrind, bench profile (thin LTO), one thread, against three scheduler types: −46
-//! instructions per ping-pong turn (757 before), +10 per `yield_now` round trip (the tag
-//! tests; 261 before), spawn-and-await unchanged.
+//! With a scheduler type per kind, every future spawned through [`spawn`](crate::spawn) would
+//! have three callers of its `poll`, and with three (measured) the compiler keeps it out of
+//! line in the plain run; the waker calls inside it would then go through the vtable
+//! instead of being inlined too. With one type the plain run is the only caller, and the
+//! kinds differ by a tag tested where they behave differently (queueing, and around a poll),
+//! a bit of a word read anyway. Callgrind, bench profile (thin LTO), one thread, one type
+//! against three: −46 instructions per ping-pong turn (of 757), +10 per `yield_now` round
+//! trip (the tag tests, of 261), spawn-and-await unchanged.
 //!
 //! # Representation
 //!
