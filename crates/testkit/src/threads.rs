@@ -4,10 +4,15 @@
 /// which threads a library started. A thread that exits while it is read is left out.
 ///
 /// ```
+/// let (started, running) = std::sync::mpsc::channel();
 /// std::thread::Builder::new()
 ///     .name("listed".into())
-///     .spawn(|| std::thread::park())
+///     .spawn(move || {
+///         started.send(()).unwrap(); // the name is set before the thread's code runs
+///         std::thread::park();
+///     })
 ///     .unwrap();
+/// running.recv().unwrap();
 /// assert!(testkit::thread_names().iter().any(|n| n == "listed"));
 /// ```
 pub fn thread_names() -> Vec<String> {
