@@ -60,6 +60,13 @@ mod simple;
 mod slot;
 mod sync;
 
+/// Not part of the API: the loom-switchable mutex the workspace's crates share, so that its
+/// two back ends are written once. Under `--cfg loom` it is loom's, otherwise `parking_lot`'s.
+#[doc(hidden)]
+pub mod __loom {
+    pub use crate::sync::Mutex;
+}
+
 pub use counting::CountingWaker;
 pub use futures_task::WakerRef;
 pub use parker::{Parker, Unparker};

@@ -15,8 +15,11 @@ pub(crate) use loom::sync::atomic::{AtomicU32, Ordering};
 pub(crate) use loom::thread::{Thread, current as current_thread, park as park_thread};
 
 /// A mutex whose `lock` returns the guard directly (no poisoning) on both back ends.
+///
+/// The one copy in the workspace: the executor's sleeper list uses it too, through
+/// [`__loom::Mutex`](crate::__loom::Mutex).
 #[derive(Debug, Default)]
-pub(crate) struct Mutex<T> {
+pub struct Mutex<T> {
     #[cfg(not(loom))]
     inner: parking_lot::Mutex<T>,
     #[cfg(loom)]
@@ -24,7 +27,8 @@ pub(crate) struct Mutex<T> {
 }
 
 impl<T> Mutex<T> {
-    pub(crate) fn new(value: T) -> Self {
+    /// A mutex holding `value`.
+    pub fn new(value: T) -> Self {
         Mutex {
             #[cfg(not(loom))]
             inner: parking_lot::Mutex::new(value),
@@ -33,13 +37,16 @@ impl<T> Mutex<T> {
         }
     }
 
+    /// Locks it, blocking until it is free.
     #[cfg(not(loom))]
-    pub(crate) fn lock(&self) -> parking_lot::MutexGuard<'_, T> {
+    #[inline]
+    pub fn lock(&self) -> parking_lot::MutexGuard<'_, T> {
         self.inner.lock()
     }
 
+    /// Locks it, blocking until it is free.
     #[cfg(loom)]
-    pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
+    pub fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
         self.inner.lock().unwrap()
     }
 }
