@@ -314,16 +314,6 @@ impl State {
         Snapshot(self.0.load(Ordering::Acquire))
     }
 
-    /// Applies `f` in one atomic update; returns the previous value, or `Err` with it if `f`
-    /// refused.
-    #[inline]
-    fn update(&self, mut f: impl FnMut(u64) -> Option<u64>) -> Result<Snapshot, Snapshot> {
-        self.0
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, &mut f)
-            .map(Snapshot)
-            .map_err(Snapshot)
-    }
-
     /// A runner takes a queued task: `SCHEDULED` → `RUNNING`, counting one poll, unless
     /// someone else holds the future or it is finished. An aborted task is claimed too, for
     /// the runner to drop its future ([`TransitionToRunning::Cancel`]).
@@ -395,20 +385,22 @@ impl State {
     }
 
     /// Runs a transition: `attempt` decides from a value of the word, tries one
-    /// [`exchange`](State::exchange) (or none) and returns its outcome, or `Err` with the
-    /// value it found instead, to decide again from.
+    /// [`exchange`](State::exchange) (or none, to refuse) and returns its outcome, or `Err`
+    /// with the value it found instead, to decide again from. Every transition of the word
+    /// but the plain reference counts and `consume` goes through here.
     ///
     /// The first try is inline and the retries (another thread changed the word in between)
     /// out of line, so the common case is straight code: each branch of `attempt` has its own
     /// exchange and returns its own outcome, with no second test of the previous value and no
     /// loop whose other branches' constants the compiler would load ahead of the decision.
-    /// The three transitions of every poll (running, a wake, idle) written this way instead
-    /// of as [`update`](State::update) closures: −17 instructions per `yield_now` round trip,
-    /// −32 per ping-pong turn (callgrind, bench profile, one thread).
+    /// Against `fetch_update` closures (callgrind, bench profile, one thread): −17
+    /// instructions per `yield_now` round trip, −32 per ping-pong turn, −11 per
+    /// spawn-and-await.
     #[inline(always)]
     fn transition<T>(&self, attempt: impl Fn(u64) -> Result<T, u64>) -> T {
-        // Relaxed: only the exchange that succeeds publishes or acquires anything.
-        match attempt(self.0.load(Ordering::Relaxed)) {
+        // Acquire, like a failed exchange: a transition refused on this value (the task is
+        // complete, say) may lead its caller to read what the last writer published.
+        match attempt(self.0.load(Ordering::Acquire)) {
             Ok(outcome) => outcome,
             Err(found) => State::retry(found, attempt),
         }
@@ -461,8 +453,13 @@ impl State {
     #[must_use]
     #[inline]
     pub(crate) fn claim_for_cancel(&self) -> bool {
-        self.update(|s| (s & (RUNNING | COMPLETE) == 0).then_some(s | RUNNING | CANCELLED))
-            .is_ok()
+        self.transition(|s| {
+            if s & (RUNNING | COMPLETE) != 0 {
+                return Ok(false);
+            }
+            self.exchange(s, s | RUNNING | CANCELLED)?;
+            Ok(true)
+        })
     }
 
     /// The holder of `RUNNING` has dropped the future and stored the result: publish it
@@ -471,23 +468,21 @@ impl State {
     #[inline]
     pub(crate) fn transition_to_complete(&self, failed: bool) -> Completion {
         let failed = if failed { FAILED } else { 0 };
-        let prev = self
-            .update(|s| {
-                let consumed = if s & HANDLE == 0 { CONSUMED } else { 0 };
-                Some((s | COMPLETE | failed | consumed) & !RUNNING)
-            })
-            .expect("the update always applies");
-        let then = if !prev.has_handle() {
-            Completed::DropResult
-        } else if prev.has_join_waker() {
-            Completed::WakeJoiner
-        } else {
-            Completed::Keep
-        };
-        Completion {
-            then,
-            pended: prev.has_pended(),
-        }
+        self.transition(|s| {
+            let pended = Snapshot(s).has_pended();
+            let done = (s | COMPLETE | failed) & !RUNNING;
+            let then = if s & HANDLE == 0 {
+                self.exchange(s, done | CONSUMED)?;
+                Completed::DropResult
+            } else if s & JOIN_WAKER != 0 {
+                self.exchange(s, done)?;
+                Completed::WakeJoiner
+            } else {
+                self.exchange(s, done)?;
+                Completed::Keep
+            };
+            Ok(Completion { then, pended })
+        })
     }
 
     /// The side the result was handed to takes it: set `CONSUMED`. Returns the previous value
@@ -501,22 +496,23 @@ impl State {
     /// with it.
     #[inline]
     pub(crate) fn drop_handle(&self) -> HandleDropped {
-        let prev = self
-            .update(|s| {
-                Some(if s & COMPLETE == 0 {
-                    s & !(HANDLE | JOIN_WAKER)
+        self.transition(|s| {
+            Ok(if s & COMPLETE == 0 {
+                self.exchange(s, s & !(HANDLE | JOIN_WAKER))?;
+                if s & JOIN_WAKER != 0 {
+                    HandleDropped::DropJoinWaker
                 } else {
-                    s & !HANDLE
-                })
+                    HandleDropped::Nothing
+                }
+            } else {
+                self.exchange(s, s & !HANDLE)?;
+                if Snapshot(s).holds_result() {
+                    HandleDropped::DropResult
+                } else {
+                    HandleDropped::Nothing
+                }
             })
-            .expect("the update always applies");
-        if prev.holds_result() {
-            HandleDropped::DropResult
-        } else if !prev.is_complete() && prev.has_join_waker() {
-            HandleDropped::DropJoinWaker
-        } else {
-            HandleDropped::Nothing
-        }
+        })
     }
 
     /// The handle takes its waker field back to replace the waker: clear `JOIN_WAKER`, unless
@@ -524,8 +520,13 @@ impl State {
     #[must_use]
     #[inline]
     pub(crate) fn unset_join_waker(&self) -> bool {
-        self.update(|s| (s & COMPLETE == 0).then_some(s & !JOIN_WAKER))
-            .is_ok()
+        self.transition(|s| {
+            if s & COMPLETE != 0 {
+                return Ok(false);
+            }
+            self.exchange(s, s & !JOIN_WAKER)?;
+            Ok(true)
+        })
     }
 
     /// The handle has written its waker: publish it with `JOIN_WAKER`, unless the task
@@ -533,8 +534,13 @@ impl State {
     #[must_use]
     #[inline]
     pub(crate) fn set_join_waker(&self) -> bool {
-        self.update(|s| (s & COMPLETE == 0).then_some(s | JOIN_WAKER))
-            .is_ok()
+        self.transition(|s| {
+            if s & COMPLETE != 0 {
+                return Ok(false);
+            }
+            self.exchange(s, s | JOIN_WAKER)?;
+            Ok(true)
+        })
     }
 
     /// Takes one more reference.
