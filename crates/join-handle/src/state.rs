@@ -224,9 +224,8 @@ impl std::fmt::Debug for Snapshot {
 #[must_use]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TransitionToRunning {
-    /// We hold `RUNNING` and `SCHEDULED` is cleared: poll the future. `pended`: an earlier
-    /// poll returned `Pending` (it cannot change while we hold `RUNNING`).
-    Poll { pended: bool },
+    /// We hold `RUNNING` and `SCHEDULED` is cleared: poll the future.
+    Poll,
     /// We hold `RUNNING`, but the task was aborted while queued: drop the future instead.
     Cancel,
     /// Someone else holds the future, or the task is finished: do nothing.
@@ -327,18 +326,17 @@ impl State {
             // `SCHEDULED` (here), so it is set: one flip clears it and sets `RUNNING`.
             debug_assert!(s & SCHEDULED != 0, "a runnable exists only while SCHEDULED");
             let next = s ^ (SCHEDULED | RUNNING);
-            let pended = Snapshot(s).has_pended();
             // One test for both reasons not to count: a cancellation is not a poll, and a
             // full count (its top bit set) stays where it is.
             if s & (CANCELLED | POLLS_FULL) == 0 {
                 self.exchange(s, next + POLL_ONE)?;
-                Ok(TransitionToRunning::Poll { pended })
+                Ok(TransitionToRunning::Poll)
             } else {
                 self.exchange(s, next)?;
                 Ok(if Snapshot(s).is_cancelled() {
                     TransitionToRunning::Cancel
                 } else {
-                    TransitionToRunning::Poll { pended }
+                    TransitionToRunning::Poll
                 })
             }
         })
@@ -580,20 +578,14 @@ mod tests {
     fn a_poll_is_counted_when_running_is_claimed() {
         let state = State::new();
         assert_eq!(state.load().polls(), 0);
-        assert!(matches!(
-            state.transition_to_running(),
-            TransitionToRunning::Poll { .. }
-        ));
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
         assert_eq!(state.load().polls(), 1);
         assert_eq!(
             state.transition_to_idle(),
             TransitionToIdle::Idle { last: false }
         );
         assert_eq!(state.transition_to_notified(), Notified::Submit);
-        assert!(matches!(
-            state.transition_to_running(),
-            TransitionToRunning::Poll { .. }
-        ));
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
         assert_eq!(state.load().polls(), 2);
     }
 
@@ -601,10 +593,7 @@ mod tests {
     fn the_poll_count_saturates_without_touching_the_flags() {
         let state = State::with_polls(POLLS_MAX - 1);
         for _ in 0..3 {
-            assert!(matches!(
-                state.transition_to_running(),
-                TransitionToRunning::Poll { .. }
-            ));
+            assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
             assert_eq!(
                 state.transition_to_idle(),
                 TransitionToIdle::Idle { last: false }
@@ -625,19 +614,13 @@ mod tests {
     fn the_wake_streak_counts_woken_pending_polls_in_a_row_and_saturates() {
         let state = State::new();
         for expected in 1..=3 {
-            assert!(matches!(
-                state.transition_to_running(),
-                TransitionToRunning::Poll { .. }
-            ));
+            assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
             assert_eq!(state.transition_to_notified(), Notified::DoNothing);
             assert_eq!(state.transition_to_idle(), TransitionToIdle::Notified);
             assert_eq!(state.load().self_wake_streak(), expected);
         }
         // A pending poll that nobody woke ends the streak.
-        assert!(matches!(
-            state.transition_to_running(),
-            TransitionToRunning::Poll { .. }
-        ));
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
         assert_eq!(
             state.transition_to_idle(),
             TransitionToIdle::Idle { last: false }
@@ -645,10 +628,7 @@ mod tests {
         assert_eq!(state.load().self_wake_streak(), 0);
         let state = State(AtomicU64::new(INITIAL | ((STREAK_MAX - 1) << STREAK_SHIFT)));
         for _ in 0..3 {
-            assert!(matches!(
-                state.transition_to_running(),
-                TransitionToRunning::Poll { .. }
-            ));
+            assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
             assert_eq!(state.transition_to_notified(), Notified::DoNothing);
             assert_eq!(state.transition_to_idle(), TransitionToIdle::Notified);
         }
@@ -664,10 +644,7 @@ mod tests {
         state.ref_inc();
         assert_eq!(state.load().refs(), 3);
         assert!(!state.ref_dec());
-        assert!(matches!(
-            state.transition_to_running(),
-            TransitionToRunning::Poll { .. }
-        ));
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
         // Going idle drops the runner's reference in the same update.
         assert_eq!(
             state.transition_to_idle(),
@@ -694,10 +671,7 @@ mod tests {
     fn the_last_reference_can_be_the_runners() {
         let state = State::new();
         assert!(!state.ref_dec(), "the handle is dropped first");
-        assert!(matches!(
-            state.transition_to_running(),
-            TransitionToRunning::Poll { .. }
-        ));
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
         assert_eq!(
             state.transition_to_idle(),
             TransitionToIdle::Idle { last: true }
@@ -707,10 +681,7 @@ mod tests {
     #[test]
     fn a_task_woken_during_its_poll_gets_a_queue_reference_in_the_same_update() {
         let state = State::new();
-        assert!(matches!(
-            state.transition_to_running(),
-            TransitionToRunning::Poll { .. }
-        ));
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
         assert_eq!(state.transition_to_notified(), Notified::DoNothing);
         assert_eq!(state.transition_to_idle(), TransitionToIdle::Notified);
         assert_eq!(
@@ -757,20 +728,14 @@ mod tests {
             Notified::DoNothing,
             "queued"
         );
-        assert!(matches!(
-            state.transition_to_running(),
-            TransitionToRunning::Poll { .. }
-        ));
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
         assert_eq!(
             state.transition_to_notified(),
             Notified::DoNothing,
             "running"
         );
         assert_eq!(state.transition_to_idle(), TransitionToIdle::Notified);
-        assert!(matches!(
-            state.transition_to_running(),
-            TransitionToRunning::Poll { .. }
-        ));
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
         assert_eq!(state.transition_to_complete(false).then, Completed::Keep);
         assert_eq!(
             state.transition_to_notified(),
@@ -783,10 +748,7 @@ mod tests {
     #[test]
     fn completing_without_a_handle_consumes_the_result() {
         let state = State::new();
-        assert!(matches!(
-            state.transition_to_running(),
-            TransitionToRunning::Poll { .. }
-        ));
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
         assert_eq!(state.drop_handle(), HandleDropped::Nothing);
         assert_eq!(
             state.transition_to_complete(true).then,
