@@ -359,11 +359,12 @@ impl State {
                 self.exchange(s, s | PENDED)?;
                 Ok(TransitionToIdle::Cancel)
             } else if s & SCHEDULED != 0 {
-                let mut next = (s | PENDED) - RUNNING + REF_ONE;
+                // One exchange per case, each adding one constant: a full streak stays put.
                 if s & STREAK_FULL == 0 {
-                    next += STREAK_ONE;
+                    self.exchange(s, (s | PENDED) + (REF_ONE + STREAK_ONE - RUNNING))?;
+                } else {
+                    self.exchange(s, (s | PENDED) + (REF_ONE - RUNNING))?;
                 }
-                self.exchange(s, next)?;
                 Ok(TransitionToIdle::Notified)
             } else {
                 self.exchange(s, ((s | PENDED) & !STREAK_MASK) - RUNNING - REF_ONE)?;
