@@ -543,17 +543,22 @@ where
                 self.scheduler.after_poll();
                 // `PENDED` cannot change while we hold `RUNNING`. Read here, from a line we own,
                 // rather than kept from the claim through the poll: a register held across it
-                // cost more (+2 instructions per `yield_now`, +6 per ping-pong turn).
-                if !self.state.load().has_pended() {
+                // cost more (+2 instructions per `yield_now`, +6 per ping-pong turn). The same
+                // read starts the transition below.
+                let mut seen = self.state.load();
+                if !seen.has_pended() {
                     // Going idle for the first time: let the executor keep track of us. We
                     // still hold `RUNNING`, so nobody can complete us before this returns.
                     self.with_task_ref(|task| {
                         self.scheduler.task_event(task, TaskEvent::FirstPending)
                     });
+                    // The executor's index may have taken a reference: read again, rather
+                    // than retry.
+                    seen = self.state.load();
                 }
                 // Give up `RUNNING`, unless an abort arrived during the poll: then keep it and
                 // drop the future right away.
-                match self.state.transition_to_idle() {
+                match self.state.transition_to_idle_from(seen) {
                     TransitionToIdle::Cancel => {
                         self.cancel_claimed();
                         RunEnd::released(self.state.ref_dec())

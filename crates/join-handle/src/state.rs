@@ -349,9 +349,17 @@ impl State {
     /// goes idle, the runner's reference is dropped in the same update; if it was woken, a
     /// reference for the queue is taken in it (this may pass [`REFS_MAX`] by one, within the
     /// headroom: only the checked [`State::ref_inc`] can add more).
-    #[inline]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn transition_to_idle(&self) -> TransitionToIdle {
-        self.transition(|s| {
+        self.transition_to_idle_from(self.load())
+    }
+
+    /// [`transition_to_idle`](State::transition_to_idle), deciding first from `seen`, a value
+    /// the runner read after its poll ([`State::load`]): one read fewer. A stale value costs
+    /// a retry, nothing else.
+    #[inline]
+    pub(crate) fn transition_to_idle_from(&self, seen: Snapshot) -> TransitionToIdle {
+        self.transition_from(seen.0, |s| {
             debug_assert!(s & RUNNING != 0, "the caller holds RUNNING");
             // `RUNNING` is set, so subtracting it clears it: the constants fold into one.
             if s & CANCELLED != 0 {
@@ -399,7 +407,14 @@ impl State {
     fn transition<T>(&self, attempt: impl Fn(u64) -> Result<T, u64>) -> T {
         // Acquire, like a failed exchange: a transition refused on this value (the task is
         // complete, say) may lead its caller to read what the last writer published.
-        match attempt(self.0.load(Ordering::Acquire)) {
+        self.transition_from(self.0.load(Ordering::Acquire), attempt)
+    }
+
+    /// [`transition`](State::transition), deciding first from `seen`, a value of the word read
+    /// with acquire ordering.
+    #[inline(always)]
+    fn transition_from<T>(&self, seen: u64, attempt: impl Fn(u64) -> Result<T, u64>) -> T {
+        match attempt(seen) {
             Ok(outcome) => outcome,
             Err(found) => State::retry(found, attempt),
         }
