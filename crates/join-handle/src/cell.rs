@@ -626,17 +626,25 @@ where
     L: Locality,
 {
     fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<F::Output, JoinError>> {
-        let state = self.state.load();
-        if !state.is_complete() && self.register_join_waker(state.has_join_waker(), cx.waker()) {
-            return Poll::Pending;
+        let mut state = self.state.load();
+        if !state.is_complete() {
+            if self.register_join_waker(state.has_join_waker(), cx.waker()) {
+                return Poll::Pending;
+            }
+            // The task completed meanwhile: read what the completion left.
+            state = self.state.load();
         }
-        if self.state.load().is_consumed() {
+        // One read serves every test below: after `COMPLETE` only this handle sets
+        // `CONSUMED` (`HANDLE` is set: only dropping the handle clears it), and `FAILED` is
+        // fixed.
+        if state.is_consumed() {
             panic!("JoinHandle polled after it returned the task's output");
         }
-        // SAFETY: the task is `COMPLETE`, not `CONSUMED`, and this handle is alive (`HANDLE`
-        // is still set: only dropping the handle clears it), so the completion handed the
-        // result to us.
-        Poll::Ready(unsafe { self.take_result() })
+        self.state.mark_consumed();
+        // SAFETY: the task is `COMPLETE`, was not `CONSUMED` and is now marked so, and this
+        // handle is alive, so the completion handed the result to us; `FAILED` (set with
+        // `COMPLETE`) says which field holds it.
+        Poll::Ready(unsafe { self.read_result(state.is_failed()) })
     }
 
     fn abort(&self) {

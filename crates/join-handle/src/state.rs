@@ -506,6 +506,14 @@ impl State {
         Snapshot(self.0.fetch_or(CONSUMED, Ordering::AcqRel))
     }
 
+    /// [`consume`](State::consume) for a caller that has read the word since `COMPLETE` (which
+    /// fixed `FAILED` for good): the previous value is not needed, so the update is one
+    /// instruction rather than an exchange loop.
+    #[inline]
+    pub(crate) fn mark_consumed(&self) {
+        self.0.fetch_or(CONSUMED, Ordering::AcqRel);
+    }
+
     /// The handle is dropped: clear `HANDLE`, and before completion withdraw the join waker
     /// with it.
     #[inline]
