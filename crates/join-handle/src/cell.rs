@@ -299,6 +299,8 @@ where
     /// Drops the future in place. The caller holds `RUNNING` and calls this once, before
     /// [`complete`](Cell::complete). Returns the panic of its destructor, if it panicked.
     fn drop_future(&self) -> Option<JoinError> {
+        // `TaskId::current()` is this task while its destructor runs, on whichever thread.
+        let _running = Running::enter(self.id);
         catch_unwind(AssertUnwindSafe(|| {
             // SAFETY: the caller holds `RUNNING` and the task is not `COMPLETE`, so the slot
             // holds the future, which nobody dropped yet (one call per task). It is dropped in
@@ -499,9 +501,6 @@ where
             // An abort or shutdown claimed the task while it was queued.
             TransitionToRunning::Busy => return RunEnd::released(self.state.ref_dec()),
         };
-        // `TaskId::current()` is this task until the run ends (poll, destructor, completion).
-        let _running = Running::enter(self.id);
-
         // A waker borrowing the runner's reference: never dropped, so it releases nothing; a
         // clone the future keeps takes a reference of its own.
         // SAFETY: the vtable's contract: `raw_waker` is this live cell, and the runner's
@@ -509,17 +508,22 @@ where
         let waker = ManuallyDrop::new(unsafe { Waker::from_raw(self.raw_waker()) });
         let mut cx = Context::from_waker(&waker);
         self.scheduler.before_poll();
-        let polled = catch_unwind(AssertUnwindSafe(|| {
-            // SAFETY: we hold `RUNNING`.
-            unsafe {
-                self.stage(|slot| {
-                    // SAFETY: not `COMPLETE` and we hold `RUNNING`, so the slot holds the
-                    // future. It lives inside the cell's allocation, which never moves, and is
-                    // only ever dropped in place, so it stays pinned.
-                    Pin::new_unchecked(&mut *slot.future).poll(&mut cx)
-                })
-            }
-        }));
+        let polled = {
+            // `TaskId::current()` is this task for the length of the poll (and of the
+            // destructor, see `drop_future`), not around the runner's own steps.
+            let _running = Running::enter(self.id);
+            catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: we hold `RUNNING`.
+                unsafe {
+                    self.stage(|slot| {
+                        // SAFETY: not `COMPLETE` and we hold `RUNNING`, so the slot holds the
+                        // future. It lives inside the cell's allocation, which never moves,
+                        // and is only ever dropped in place, so it stays pinned.
+                        Pin::new_unchecked(&mut *slot.future).poll(&mut cx)
+                    })
+                }
+            }))
+        };
         // `after_poll` first thing in each arm, not once before the match: a call between the
         // poll and the match made the compiler store the outcome and branch on it again.
         match polled {

@@ -25,13 +25,14 @@ static NEXT_BLOCK: AtomicU64 = AtomicU64::new(1);
 thread_local! {
     /// This thread's reserved ids: the next one, and the end of the block (exclusive).
     static RESERVED: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
-    /// The task being run on this thread: set by `Runnable::run` for the length of the run,
-    /// restored by [`Running`]'s drop.
+    /// The task whose future is being polled or dropped on this thread: set for the length of
+    /// the poll (by `Runnable::run`) or of the destructor (wherever the future is dropped: a
+    /// run, an abort, a shutdown), restored by [`Running`]'s drop.
     static CURRENT: Cell<Option<TaskId>> = const { Cell::new(None) };
 }
 
 /// While alive, [`TaskId::current`] on this thread is the id it was made with; its drop puts
-/// back whatever was there before (runs nest if a task runs another one inline).
+/// back whatever was there before (these nest: a task's poll may run or abort another task).
 pub(crate) struct Running {
     previous: Option<TaskId>,
 }

@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, panic_any};
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use testkit::ToyQueue as Queue;
@@ -181,4 +182,41 @@ fn the_current_task_id_is_set_for_the_run_and_cleared_after_a_panic() {
         Some(&Some(id)),
         "the task saw its own id"
     );
+}
+
+/// Records `TaskId::current()` when dropped.
+struct SeesItsId(Arc<Mutex<Vec<Option<join_handle::TaskId>>>>);
+
+impl Drop for SeesItsId {
+    fn drop(&mut self) {
+        self.0.lock().unwrap().push(join_handle::TaskId::current());
+    }
+}
+
+#[test]
+fn a_future_dropped_outside_a_run_sees_its_own_task_id() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let pending = |seen: &Arc<Mutex<Vec<_>>>| {
+        let guard = SeesItsId(seen.clone());
+        async move {
+            std::future::pending::<()>().await;
+            drop(guard);
+        }
+    };
+    // Dropped by an abort, from the thread that holds the handle (no run in progress).
+    let queue = Queue::default();
+    let (runnable, aborted) = join_handle::spawn(pending(&seen), queue.clone());
+    runnable.run();
+    aborted.abort();
+    // Dropped by an executor's shutdown of its idle task.
+    let (runnable, shut) = join_handle::spawn(pending(&seen), queue.clone());
+    let task = runnable.task_ref();
+    runnable.run();
+    task.shutdown();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [Some(aborted.id()), Some(shut.id())],
+        "each destructor saw its own task's id"
+    );
+    assert_eq!(join_handle::TaskId::current(), None, "and nothing after");
 }
