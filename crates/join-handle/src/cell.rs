@@ -109,14 +109,23 @@ impl Locality for OwnedBy {
     }
 }
 
-/// `#[repr(C)]` with `state` first: a [`TaskPtr`] finds the reference count at the cell's
-/// address without knowing its type.
+/// The part of a cell that does not depend on its types, first in it (`#[repr(C)]`, like
+/// the cell), so that a pointer to the cell is a pointer to its header.
+#[repr(C)]
+pub(crate) struct Header {
+    /// Flags, counters and the reference count; first, so that a [`TaskPtr`] finds the
+    /// reference count at the cell's address without knowing its type.
+    pub(crate) state: State,
+    /// Set at spawn, never changed. [`TaskId::current`] reads it through the header that
+    /// [`Running`] records: the runner records the cell's address, which it has at hand,
+    /// rather than load the id.
+    pub(crate) id: TaskId,
+}
+
+/// `#[repr(C)]` with the [`Header`] first (see there).
 #[repr(C)]
 pub(crate) struct Cell<F: Future, S, L: Locality> {
-    /// Flags, counters and the reference count; first, see above.
-    state: State,
-    /// Set at spawn, never changed.
-    id: TaskId,
+    header: Header,
     /// Spawn location and name: set at spawn, never changed.
     meta: Meta,
     /// The waker of whoever awaits the handle; see the `JOIN_WAKER` rules.
@@ -204,8 +213,10 @@ where
     #[inline(always)]
     pub(crate) fn new(future: F, scheduler: S, locality: L, meta: Meta) -> NonNull<Self> {
         let cell = Box::new(Cell {
-            state: State::new(),
-            id: TaskId::next(),
+            header: Header {
+                state: State::new(),
+                id: TaskId::next(),
+            },
             meta,
             join_waker: UnsafeCell::new(None),
             scheduler,
@@ -248,7 +259,7 @@ where
     /// The task is `COMPLETE`, not `CONSUMED`, and the caller is the side the completion
     /// handed the result to.
     unsafe fn take_result(&self) -> Result<F::Output, JoinError> {
-        let prev = self.state.consume();
+        let prev = self.header.state.consume();
         // SAFETY: the caller's contract, and `FAILED` (set with `COMPLETE`) says which field.
         unsafe { self.read_result(prev.is_failed()) }
     }
@@ -300,7 +311,7 @@ where
     /// [`complete`](Cell::complete). Returns the panic of its destructor, if it panicked.
     fn drop_future(&self) -> Option<JoinError> {
         // `TaskId::current()` is this task while its destructor runs, on whichever thread.
-        let _running = Running::enter(self.id);
+        let _running = Running::enter(&self.header);
         catch_unwind(AssertUnwindSafe(|| {
             // SAFETY: the caller holds `RUNNING` and the task is not `COMPLETE`, so the slot
             // holds the future, which nobody dropped yet (one call per task). It is dropped in
@@ -328,7 +339,7 @@ where
             })
         };
         // Publish, and if the handle is gone, consume the result in the same step.
-        let completion = self.state.transition_to_complete(failed);
+        let completion = self.header.state.transition_to_complete(failed);
         match completion.then {
             Completed::DropResult => {
                 // Nobody will ever take the output: drop it here, where the task ran.
@@ -386,7 +397,7 @@ where
     /// a task that was not queued, and holds a reference of its own, which keeps the cell
     /// (and so the scheduler) alive while `schedule` runs.
     fn reschedule(&self) {
-        self.state.ref_inc();
+        self.header.state.ref_inc();
         // SAFETY: we just took the reference the new `Runnable` owns.
         self.submit(unsafe { self.adopt() });
     }
@@ -418,7 +429,7 @@ where
     unsafe fn waker_clone(data: *const ()) -> RawWaker {
         // SAFETY: the waker's reference keeps the cell alive.
         let cell = unsafe { &*data.cast::<Self>() };
-        cell.state.ref_inc();
+        cell.header.state.ref_inc();
         cell.raw_waker()
     }
 
@@ -434,7 +445,7 @@ where
     unsafe fn waker_wake_by_ref(data: *const ()) {
         // SAFETY: the waker's reference keeps the cell alive for this call.
         let cell = unsafe { &*data.cast::<Self>() };
-        if cell.state.transition_to_notified() == Notified::Submit {
+        if cell.header.state.transition_to_notified() == Notified::Submit {
             // SAFETY: `Submit` took a reference for the queue.
             cell.submit(unsafe { cell.adopt() });
         }
@@ -442,7 +453,7 @@ where
 
     unsafe fn waker_drop(data: *const ()) {
         // SAFETY: the waker's reference keeps the cell alive until it is released here.
-        let last = unsafe { &*data.cast::<Self>() }.state.ref_dec();
+        let last = unsafe { &*data.cast::<Self>() }.header.state.ref_dec();
         if last {
             // SAFETY: ours was the last reference; the cell was made by `Cell::new`.
             unsafe { TaskPtr::free(NonNull::new_unchecked(data.cast::<Self>().cast_mut())) }
@@ -452,7 +463,7 @@ where
 
 impl<F: Future, S, L: Locality> Drop for Cell<F, S, L> {
     fn drop(&mut self) {
-        let state = self.state.load();
+        let state = self.header.state.load();
         let holds_future = !state.is_complete();
         let holds_result = state.holds_result();
         if !holds_future && !holds_result {
@@ -492,14 +503,14 @@ where
         if L::LOCAL && !self.locality.is_owner_thread() {
             return self.refuse_foreign_run();
         }
-        match self.state.transition_to_running() {
+        match self.header.state.transition_to_running() {
             TransitionToRunning::Poll => {}
             TransitionToRunning::Cancel => {
                 self.cancel_claimed();
-                return RunEnd::released(self.state.ref_dec());
+                return RunEnd::released(self.header.state.ref_dec());
             }
             // An abort or shutdown claimed the task while it was queued.
-            TransitionToRunning::Busy => return RunEnd::released(self.state.ref_dec()),
+            TransitionToRunning::Busy => return RunEnd::released(self.header.state.ref_dec()),
         };
         // A waker borrowing the runner's reference: never dropped, so it releases nothing; a
         // clone the future keeps takes a reference of its own.
@@ -511,7 +522,7 @@ where
         let polled = {
             // `TaskId::current()` is this task for the length of the poll (and of the
             // destructor, see `drop_future`), not around the runner's own steps.
-            let _running = Running::enter(self.id);
+            let _running = Running::enter(&self.header);
             catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: we hold `RUNNING`.
                 unsafe {
@@ -534,14 +545,14 @@ where
                     Some(panic) => Err(panic),
                 };
                 self.complete(result);
-                RunEnd::released(self.state.ref_dec())
+                RunEnd::released(self.header.state.ref_dec())
             }
             Err(payload) => {
                 self.scheduler.after_poll();
                 // The poll's panic is the result; a second one from the destructor is dropped.
                 drop_quietly(self.drop_future());
                 self.complete(Err(JoinError::panic(payload)));
-                RunEnd::released(self.state.ref_dec())
+                RunEnd::released(self.header.state.ref_dec())
             }
             Ok(Poll::Pending) => {
                 self.scheduler.after_poll();
@@ -549,7 +560,7 @@ where
                 // rather than kept from the claim through the poll: a register held across it
                 // cost more (+2 instructions per `yield_now`, +6 per ping-pong turn). The same
                 // read starts the transition below.
-                let mut seen = self.state.load();
+                let mut seen = self.header.state.load();
                 if !seen.has_pended() {
                     // Going idle for the first time: let the executor keep track of us. We
                     // still hold `RUNNING`, so nobody can complete us before this returns.
@@ -558,21 +569,21 @@ where
                     });
                     // The executor's index may have taken a reference: read again, rather
                     // than retry.
-                    seen = self.state.load();
+                    seen = self.header.state.load();
                 }
                 // Give up `RUNNING`, unless an abort arrived during the poll: then keep it and
                 // drop the future right away.
-                match self.state.transition_to_idle_from(seen) {
+                match self.header.state.transition_to_idle_from(seen) {
                     TransitionToIdle::Cancel => {
                         self.cancel_claimed();
-                        RunEnd::released(self.state.ref_dec())
+                        RunEnd::released(self.header.state.ref_dec())
                     }
                     // Woken during its own poll: queue it again, with the reference the update
                     // took for it.
                     TransitionToIdle::Notified => {
                         // SAFETY: `Notified` took a reference for the queue.
                         self.submit(unsafe { self.adopt() });
-                        RunEnd::released(self.state.ref_dec())
+                        RunEnd::released(self.header.state.ref_dec())
                     }
                     // Our reference went with `RUNNING`: touch nothing more.
                     TransitionToIdle::Idle { last } => RunEnd::released(last),
@@ -582,21 +593,21 @@ where
     }
 
     fn shutdown(&self) {
-        if self.locality.is_owner_thread() && self.state.claim_for_cancel() {
+        if self.locality.is_owner_thread() && self.header.state.claim_for_cancel() {
             self.cancel_claimed();
         }
     }
 
     fn id(&self) -> TaskId {
-        self.id
+        self.header.id
     }
 
     fn is_complete(&self) -> bool {
-        self.state.load().is_complete()
+        self.header.state.load().is_complete()
     }
 
     fn snapshot(&self) -> TaskSnapshot {
-        let s = self.state.load();
+        let s = self.header.state.load();
         let state = if s.is_complete() {
             TaskState::Finished
         } else if s.is_running() {
@@ -611,7 +622,7 @@ where
         // is a waker, or someone about to wake. Flags and count come from one read.
         let own = 1 + u64::from(s.has_handle());
         TaskSnapshot {
-            id: self.id,
+            id: self.header.id,
             name: self.meta.name().map(str::to_owned),
             spawned_at: self.meta.location(),
             state,
@@ -630,13 +641,13 @@ where
     L: Locality,
 {
     fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<F::Output, JoinError>> {
-        let mut state = self.state.load();
+        let mut state = self.header.state.load();
         if !state.is_complete() {
             if self.register_join_waker(state.has_join_waker(), cx.waker()) {
                 return Poll::Pending;
             }
             // The task completed meanwhile: read what the completion left.
-            state = self.state.load();
+            state = self.header.state.load();
         }
         // One read serves every test below: after `COMPLETE` only this handle sets
         // `CONSUMED` (`HANDLE` is set: only dropping the handle clears it), and `FAILED` is
@@ -644,7 +655,7 @@ where
         if state.is_consumed() {
             panic!("JoinHandle polled after it returned the task's output");
         }
-        self.state.mark_consumed();
+        self.header.state.mark_consumed();
         // SAFETY: the task is `COMPLETE`, was not `CONSUMED` and is now marked so, and this
         // handle is alive, so the completion handed the result to us; `FAILED` (set with
         // `COMPLETE`) says which field holds it.
@@ -654,30 +665,30 @@ where
     fn abort(&self) {
         if !L::LOCAL {
             // A `Send` task: drop an idle future right here, right now.
-            if self.state.claim_for_cancel() {
+            if self.header.state.claim_for_cancel() {
                 self.cancel_claimed();
                 return;
             }
         }
         // Running (or local): mark it; the runner drops the future after the current poll.
         // An idle local task is queued so that its owner thread drops it.
-        if self.state.mark_cancelled() == Notified::Submit {
+        if self.header.state.mark_cancelled() == Notified::Submit {
             // SAFETY: `Submit` took a reference for the queue.
             self.submit(unsafe { self.adopt() });
         }
     }
 
     fn is_finished(&self) -> bool {
-        self.state.load().is_complete()
+        self.header.state.load().is_complete()
     }
 
     fn id(&self) -> TaskId {
-        self.id
+        self.header.id
     }
 
     fn drop_handle(&self) {
         // Before completion, withdraw the join waker together with the handle.
-        match self.state.drop_handle() {
+        match self.header.state.drop_handle() {
             HandleDropped::DropResult => {
                 // The output is ours to drop; a panic in its destructor must not escape a drop.
                 // SAFETY: `HANDLE` was set when the task completed, so the result is the
@@ -711,13 +722,13 @@ where
                 return true;
             }
             // Take the field back to replace the waker.
-            if !self.state.unset_join_waker() {
+            if !self.header.state.unset_join_waker() {
                 return false;
             }
         }
         // SAFETY: `JOIN_WAKER` and `COMPLETE` are clear, as of our last update or read.
         unsafe { self.join_waker_mut(|held| *held = Some(waker.clone())) };
-        self.state.set_join_waker()
+        self.header.state.set_join_waker()
     }
 }
 

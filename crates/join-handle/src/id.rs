@@ -13,7 +13,10 @@
 use std::cell::Cell;
 use std::fmt;
 use std::num::NonZeroU64;
+use std::ptr;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::cell::Header;
 
 /// How many ids a thread reserves at once: large enough that the shared counter is touched
 /// once per this many spawns, small enough that the numbers stay short in a dump.
@@ -28,20 +31,25 @@ thread_local! {
     /// The task whose future is being polled or dropped on this thread: set for the length of
     /// the poll (by `Runnable::run`) or of the destructor (wherever the future is dropped: a
     /// run, an abort, a shutdown), restored by [`Running`]'s drop.
-    static CURRENT: Cell<Option<TaskId>> = const { Cell::new(None) };
+    static CURRENT: Cell<*const Header> = const { Cell::new(ptr::null()) };
 }
 
 /// While alive, [`TaskId::current`] on this thread is the id it was made with; its drop puts
 /// back whatever was there before (these nest: a task's poll may run or abort another task).
 pub(crate) struct Running {
-    previous: Option<TaskId>,
+    previous: *const Header,
 }
 
 impl Running {
+    /// `header`'s task is current until the guard drops. The caller keeps the header's cell
+    /// alive for that long (it holds a reference to the task), which is what makes
+    /// [`TaskId::current`]'s read of it sound.
     #[inline]
-    pub(crate) fn enter(id: TaskId) -> Running {
+    pub(crate) fn enter(header: &Header) -> Running {
         // A thread whose thread-locals are being destroyed has no current task to show.
-        let previous = CURRENT.try_with(|c| c.replace(Some(id))).unwrap_or(None);
+        let previous = CURRENT
+            .try_with(|c| c.replace(header))
+            .unwrap_or(ptr::null());
         Running { previous }
     }
 }
@@ -112,7 +120,11 @@ impl TaskId {
     /// ```
     #[inline]
     pub fn current() -> Option<TaskId> {
-        CURRENT.try_with(Cell::get).unwrap_or(None)
+        let header = CURRENT.try_with(Cell::get).ok()?;
+        // SAFETY: a non-null `CURRENT` was recorded by a `Running` guard still alive on this
+        // thread (each guard puts back the value it replaced when it drops, and guards nest),
+        // whose caller keeps the header's cell alive until then (`Running::enter`).
+        unsafe { header.as_ref() }.map(|header| header.id)
     }
 
     /// The id as a number.
