@@ -34,8 +34,9 @@ thread_local! {
     static CURRENT: Cell<*const Header> = const { Cell::new(ptr::null()) };
 }
 
-/// While alive, [`TaskId::current`] on this thread is the id it was made with; its drop puts
-/// back whatever was there before (these nest: a task's poll may run or abort another task).
+/// While alive, [`TaskId::current`] on this thread is the id in the header it was made with;
+/// its drop puts back whatever was there before (these nest: a task's poll may run or abort
+/// another task).
 pub(crate) struct Running {
     previous: *const Header,
 }
@@ -104,8 +105,9 @@ impl TaskId {
         TaskId(NonZeroU64::new(id).expect("task ids start at 1 and never wrap"))
     }
 
-    /// The id of the task being run on this thread (polled, or its future dropped), or `None`
-    /// outside a task. The future given to a `block_on` is not a task.
+    /// The id of the task whose future is being polled, or dropped, on this thread; `None`
+    /// anywhere else (between polls, and in the executor's own work around them). The future
+    /// given to a `block_on` is not a task.
     ///
     /// ```
     /// use join_handle::{Runnable, Schedule, TaskId};
