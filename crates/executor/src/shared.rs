@@ -7,8 +7,11 @@
 //!   one queue's ends on every yield. Runners take from the injector first (tasks from
 //!   outside, and the FIFO order of lesson 2's round robin), then from their own queue (and
 //!   from their own queue first every `LOCAL_FIRST_INTERVAL`th time, see `runner`, so neither
-//!   side starves), then steal half of another runner's queue. FIFO order within each queue is the fairness rule: a task that
-//!   wakes itself goes behind every task that was already waiting there. A full local queue
+//!   side starves), then steal half of another runner's queue. FIFO order within each queue
+//!   is the fairness rule: a task that wakes itself goes behind every task that was already
+//!   waiting there. The one exception is a local queue's next slot, the first task the running
+//!   task woke, which its runner takes first, a few times in a row at most (see
+//!   [`LocalQueue`]'s "The next slot"). A full local queue
 //!   moves its older half to the injector's tail before it takes a new task, so a burst of
 //!   wakes on one thread still runs oldest first (see `Shared::spill`).
 //! * `registry`: every task that has gone idle (pending and not queued) at least once and is
@@ -118,18 +121,36 @@ impl Shared {
         // soon, and if it blocks instead, a watcher takes it. Only one woken runner is on its
         // way at a time, so a burst of pushes costs one wake-up (see `Sleepers`).
         let spilled = current::push_local(self, runnable, |local, runnable| {
-            match local.push(runnable) {
-                Ok(()) => {
-                    self.sleepers.notify_local(|| local.len());
-                    false
-                }
-                Err(runnable) => self.spill(local, runnable),
-            }
+            self.pushed_local(local, local.push_woken(runnable))
         });
         match spilled {
             Ok(false) => {}
             Ok(true) => self.pushed_global(),
             Err(runnable) => self.push_global(runnable),
+        }
+    }
+
+    /// Queues `runnable`, taken from the slot of `local` (this thread's runner's queue), at
+    /// the tail of its ring, and wakes a sleeper as any push does (a sleeper may have looked
+    /// while the task was in neither place).
+    pub(crate) fn requeue(&self, local: &LocalQueue, runnable: Runnable) {
+        if self.pushed_local(local, local.push(runnable)) {
+            self.pushed_global();
+        }
+    }
+
+    /// After a push onto `local`: wakes a sleeper if the rules of
+    /// [`Sleepers::notify_local`] say so, or, if `local` was full, moves its older half to
+    /// the injector and queues the task (returns `true`: the caller then treats it as a push
+    /// to the injector).
+    #[inline(always)]
+    fn pushed_local(&self, local: &LocalQueue, pushed: Result<(), Runnable>) -> bool {
+        match pushed {
+            Ok(()) => {
+                self.sleepers.notify_local(|| local.len());
+                false
+            }
+            Err(runnable) => self.spill(local, runnable),
         }
     }
 

@@ -56,6 +56,22 @@
 //! one for a whole interval, the watcher parks without a timeout, and an idle executor has no
 //! thread that wakes.
 //!
+//! # The next slot
+//!
+//! A runner's local queue holds, next to its ring, a slot for one task: the first task the
+//! running task wakes, which the runner takes next
+//! ([`LocalQueue`](crate::injector::LocalQueue), "The next slot"). For this argument the
+//! slot is part of the queue: a push into it updates its tail with a `SeqCst`
+//! read-modify-write, as a push onto the ring does, and is followed by (c) with the queue's
+//! length counting the slot; a look (3) reads the slot's ends with `SeqCst` loads, and
+//! thieves take its task (after the ring's). So a task in a slot is a queued task like any
+//! other: one behind an owner that blocks is left to a watcher if it is alone, and wakes a
+//! sleeper otherwise. When the owner has taken enough slot tasks in a row it moves the slot's
+//! task to the tail of its ring (`Shared::requeue`): between the pop and the push the task
+//! is in neither place, and a sleeper that looks then finds nothing and may park without a
+//! timeout. So the move ends as a push does, with (c): its `SeqCst` push onto the ring comes
+//! after that look in the total order, and (c) then sees the sleeper counted.
+//!
 //! # Sleeping in the idle driver
 //!
 //! Where an idle driver (the I/O reactor, [`wakers::idle`]) is installed, a runner sleeps in
@@ -716,6 +732,8 @@ mod loom_tests {
         /// Tasks queued on each runner's queue (a push is a `SeqCst` read-modify-write of
         /// the tail, as `ArrayQueue`'s is; a look is a `SeqCst` load of its ends).
         queued: Vec<AtomicUsize>,
+        /// Tasks in each runner's next slot (0 or 1; the same kind of queue, of capacity one).
+        slot: Vec<AtomicUsize>,
         /// Each runner's progress (`LocalQueue::set_progress`).
         progress: Vec<AtomicUsize>,
         left: AtomicUsize,
@@ -726,6 +744,7 @@ mod loom_tests {
             Arc::new(Locals {
                 sleepers: Sleepers::default(),
                 queued: (0..runners).map(|_| AtomicUsize::new(0)).collect(),
+                slot: (0..runners).map(|_| AtomicUsize::new(0)).collect(),
                 progress: (0..runners).map(|_| AtomicUsize::new(0)).collect(),
                 left: AtomicUsize::new(tasks),
             })
@@ -736,15 +755,45 @@ mod loom_tests {
         /// `SeqCst` accesses as `AcqRel`).
         fn push_local(&self, me: usize) {
             self.queued[me].fetch_add(1, Ordering::SeqCst);
-            fence(Ordering::SeqCst);
-            self.sleepers
-                .notify_local(|| self.queued[me].load(Ordering::SeqCst));
+            self.pushed_local(me);
         }
 
-        fn take(&self, from: usize) -> bool {
-            self.queued[from]
+        /// `Shared::push` of a task woken by the running one: into the slot.
+        fn push_slot(&self, me: usize) {
+            self.slot[me].fetch_add(1, Ordering::SeqCst);
+            self.pushed_local(me);
+        }
+
+        /// `Shared::requeue`: the owner moves its slot's task to the tail of its ring.
+        fn requeue(&self, me: usize, notify: bool) {
+            if Self::take_one(&self.slot[me]) {
+                self.queued[me].fetch_add(1, Ordering::SeqCst);
+                if notify {
+                    self.pushed_local(me);
+                }
+            }
+        }
+
+        /// Step (c) after a push onto runner `me`'s queue, which holds its ring and its slot.
+        fn pushed_local(&self, me: usize) {
+            fence(Ordering::SeqCst);
+            self.sleepers.notify_local(|| self.len(me));
+        }
+
+        /// `LocalQueue::len`: the ring's tasks and the slot's.
+        fn len(&self, of: usize) -> usize {
+            self.queued[of].load(Ordering::SeqCst) + self.slot[of].load(Ordering::SeqCst)
+        }
+
+        fn take_one(queue: &AtomicUsize) -> bool {
+            queue
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
                 .is_ok()
+        }
+
+        /// `LocalQueue::pop`: the ring's head, else the slot's task.
+        fn take(&self, from: usize) -> bool {
+            Self::take_one(&self.queued[from]) || Self::take_one(&self.slot[from])
         }
 
         /// Runs one task: the last one wakes every sleeper.
@@ -764,7 +813,7 @@ mod loom_tests {
         /// since `seen` (runner, progress).
         fn steal(&self, me: usize, seen: &[(usize, usize)]) -> bool {
             (0..self.queued.len()).filter(|&i| i != me).any(|i| {
-                let n = self.queued[i].load(Ordering::SeqCst);
+                let n = self.len(i);
                 let stalled = seen
                     .iter()
                     .any(|&(r, p)| r == i && p == self.progress[i].load(Ordering::Relaxed));
@@ -780,7 +829,7 @@ mod loom_tests {
             seen.clear();
             let mut found = Look::Empty;
             for i in (0..self.queued.len()).filter(|&i| i != me) {
-                match self.queued[i].load(Ordering::SeqCst) {
+                match self.len(i) {
                     0 => {}
                     1 => {
                         seen.push((i, self.progress[i].load(Ordering::Relaxed)));
@@ -840,6 +889,30 @@ mod loom_tests {
                     }
                     locals.push_local(0);
                     // Blocks in this poll from here on: never pops again.
+                })
+            };
+            locals.run_idle(1);
+            owner.join().unwrap();
+            assert_eq!(locals.left.load(Ordering::Acquire), 0);
+        });
+    }
+
+    /// Runner 0 runs a task that wakes another into its slot, takes so many slot tasks in a
+    /// row that it moves this one to the tail of its ring, and blocks for good; runner 1 is
+    /// idle. The task always runs: a look made while the task was in neither place (between
+    /// the slot's pop and the ring's push) is answered by the move's step (c), as after any
+    /// push. (Without that step, `requeue(0, false)`, loom finds runner 1 parked for good
+    /// with the task queued.)
+    #[test]
+    fn loom_slot_task_moved_to_the_ring_behind_a_blocked_runner() {
+        model(3, || {
+            let locals = Locals::new(2, 1);
+            let owner = {
+                let locals = locals.clone();
+                thread::spawn(move || {
+                    locals.push_slot(0);
+                    locals.requeue(0, true);
+                    // Blocks in its next poll from here on: never pops again.
                 })
             };
             locals.run_idle(1);

@@ -1,0 +1,177 @@
+//! The next slot of a runner's queue (`LocalQueue`, "The next slot"): the first task that the
+//! running task wakes runs next on the same runner, a few times in a row at most, and never
+//! waits behind a runner that blocks. The deadlines of `within` and `recv_timeout` only turn a
+//! hang into a failure; they bound no speed.
+
+use std::future::poll_fn;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::task::{Poll, Waker};
+use std::time::Duration;
+
+use executor::{Executor, spawn, yield_now};
+use testkit::within;
+
+/// Generous: only turns a hang into a failure.
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// A waker published by a pending task, for another task to call.
+type Slot = Arc<Mutex<Option<Waker>>>;
+
+/// The order in which tasks ran.
+type Log = Arc<Mutex<Vec<&'static str>>>;
+
+/// A task that records `name` in `log` at each poll, and is pending until its waker (stored
+/// in `waker`) has been called once.
+fn waiter(
+    name: &'static str,
+    log: &Log,
+    waker: &Slot,
+) -> impl Future<Output = ()> + Send + 'static {
+    let (log, waker) = (log.clone(), waker.clone());
+    let mut parked = false;
+    poll_fn(move |cx| {
+        log.lock().unwrap().push(name);
+        if parked {
+            return Poll::Ready(());
+        }
+        parked = true;
+        *waker.lock().unwrap() = Some(cx.waker().clone());
+        Poll::Pending
+    })
+}
+
+#[test]
+fn the_task_a_running_task_wakes_runs_next_and_a_yielding_task_goes_behind_the_queue() {
+    let ex = Executor::new();
+    let log: Log = Arc::default();
+    let waker: Slot = Arc::default();
+    let note = |log: &Log, name| log.lock().unwrap().push(name);
+    ex.block_on(async {
+        let woken = spawn(waiter("woken", &log, &waker));
+        yield_now().await; // `woken` runs once and waits
+        let (l1, l2, l3) = (log.clone(), log.clone(), log.clone());
+        let waking = spawn(async move {
+            note(&l1, "waking");
+            yield_now().await; // behind `first` and `second`, not in the slot
+            note(&l1, "waking again");
+            waker.lock().unwrap().take().expect("published").wake();
+        });
+        let first = spawn(async move {
+            note(&l2, "first");
+            yield_now().await;
+            note(&l2, "first again");
+        });
+        let second = spawn(async move { note(&l3, "second") });
+        waking.await;
+        first.await;
+        second.await;
+        woken.await;
+    });
+    assert_eq!(
+        *log.lock().unwrap(),
+        [
+            "woken",
+            "waking",
+            "first",
+            "second",
+            "waking again",
+            "woken",
+            "first again"
+        ],
+        "a yield goes behind the queue; the task it wakes runs before the one queued earlier"
+    );
+}
+
+/// Polls of a pair of tasks that keep waking each other before a task queued behind their
+/// first polls runs: their first two, plus the slot runs in a row that `runner` allows (3).
+/// Without that cap only the runner's every-61st pick from the ring, which skips the slot,
+/// would let the queued task run.
+const PAIR_POLLS_BEFORE_THE_QUEUED_TASK: usize = 2 + 3;
+
+#[test]
+fn two_tasks_that_keep_waking_each_other_let_a_queued_task_run_after_a_few_hand_overs() {
+    let ex = Executor::new();
+    let stop = Arc::new(AtomicBool::new(false));
+    let polls = Arc::new(AtomicUsize::new(0));
+    let polls_before = ex.block_on(async {
+        // Each poll of either wakes the other (into the slot) and waits, until `stop`.
+        let partner: Slot = Arc::default();
+        let pair: Vec<_> = (0..2)
+            .map(|_| {
+                let (partner, stop, polls) = (partner.clone(), stop.clone(), polls.clone());
+                spawn(poll_fn(move |cx| {
+                    if stop.load(Ordering::SeqCst) {
+                        if let Some(other) = partner.lock().unwrap().take() {
+                            other.wake();
+                        }
+                        return Poll::Ready(());
+                    }
+                    polls.fetch_add(1, Ordering::SeqCst);
+                    let other = partner.lock().unwrap().replace(cx.waker().clone());
+                    if let Some(other) = other {
+                        other.wake();
+                    }
+                    Poll::Pending
+                }))
+            })
+            .collect();
+        // Queued behind the pair's first polls, on the same runner (the only one).
+        let queued = {
+            let (stop, polls) = (stop.clone(), polls.clone());
+            spawn(async move {
+                stop.store(true, Ordering::SeqCst);
+                polls.load(Ordering::SeqCst)
+            })
+        };
+        let polls_before = queued.await;
+        for task in pair {
+            task.await;
+        }
+        polls_before
+    });
+    assert!(
+        polls_before <= PAIR_POLLS_BEFORE_THE_QUEUED_TASK,
+        "the pair ran {polls_before} times before the queued task"
+    );
+}
+
+#[test]
+fn a_task_woken_into_the_slot_of_a_runner_that_blocks_runs_on_the_other_runner() {
+    within(DEADLINE, || {
+        // Two runners: the caller's `block_on` and one worker.
+        let ex = Executor::builder().worker_threads(1).build();
+        for _ in 0..5 {
+            let go = Arc::new(AtomicBool::new(false));
+            let waker: Slot = Arc::default();
+            let (parked_tx, parked_rx) = mpsc::channel();
+            let (ran_tx, ran_rx) = mpsc::channel();
+            let woken = {
+                let (go, waker) = (go.clone(), waker.clone());
+                ex.spawn(poll_fn(move |cx| {
+                    if go.load(Ordering::SeqCst) {
+                        let _ = ran_tx.send(()); // gone only if the waker timed out
+                        return Poll::Ready(());
+                    }
+                    *waker.lock().unwrap() = Some(cx.waker().clone());
+                    parked_tx.send(()).unwrap();
+                    Poll::Pending
+                }))
+            };
+            parked_rx.recv().unwrap();
+            // A task whose wake puts `woken` in its runner's slot, alone; then it blocks that
+            // runner until `woken` has run elsewhere.
+            let waking = ex.spawn(async move {
+                go.store(true, Ordering::SeqCst);
+                waker.lock().unwrap().take().expect("published").wake();
+                ran_rx.recv_timeout(Duration::from_secs(10))
+            });
+            ex.block_on(async {
+                waking
+                    .await
+                    .expect("the woken task waited in the slot of a blocked runner");
+                woken.await;
+            });
+        }
+    });
+}
