@@ -133,8 +133,15 @@ impl Spawn for Tokio {
 
 async fn ping_pong(s: impl Spawn) {
     let (pairs, round_trips) = shape();
+    // `PP_PAD=1`: a page allocated between two pairs' tasks and channels, so that no cache
+    // line holds data of two pairs (which may run on different threads).
+    let pad = std::env::var_os("PP_PAD").is_some();
+    let mut pads = Vec::new();
     let (done_tx, done_rx) = async_channel::unbounded::<()>();
     for _ in 0..pairs {
+        if pad {
+            pads.push(vec![0u8; 4096]);
+        }
         let (ping_tx, ping_rx) = async_channel::bounded::<u64>(1);
         let (pong_tx, pong_rx) = async_channel::bounded::<u64>(1);
         let done = done_tx.clone();
@@ -154,6 +161,7 @@ async fn ping_pong(s: impl Spawn) {
     for _ in 0..pairs {
         done_rx.recv().await.expect("every pinger reports");
     }
+    drop(pads);
 }
 
 /// One thread's scheduler statistics.

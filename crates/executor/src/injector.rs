@@ -11,7 +11,8 @@
 //! push goes to it, so a new task cannot overtake one that spilled; pops take from the ring
 //! first (its entries are older than anything in the list), then from the list.
 
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 use crossbeam_queue::{ArrayQueue, SegQueue};
@@ -34,15 +35,17 @@ pub(crate) const LOCAL_CAPACITY: usize = 256;
 ///
 /// # The next slot
 ///
-/// Next to the FIFO ring, a slot for one task: the first task that the poll running on the
-/// owner's thread wakes or spawns (not itself). The owner takes it before anything else, so
-/// in a pair of tasks passing messages the receiver runs right after the sender, while the
-/// channel they share is still in the core's cache. The owner takes at most
-/// `MAX_SLOT_RUNS` (in `runner`) slot tasks in a row; then the slot task goes to the back of
-/// the ring, so two tasks that keep waking each other cannot starve the others. A task that
-/// wakes itself (a yield) goes to the ring, behind every task already waiting: that is the
-/// fairness rule, and the slot would let it run again at once. So does a second task woken in
-/// the same poll, and everything queued while no task runs (`block_on`'s own future).
+/// Next to the FIFO ring, a slot for one task: the first task that a task's poll on the
+/// owner's thread wakes or spawns. The owner takes it before anything else, so in a pair of
+/// tasks passing messages the receiver runs right after the sender, while the channel they
+/// share is still in the core's cache. The owner takes at most `MAX_SLOT_RUNS` (in `runner`)
+/// slot tasks in a row while other tasks wait; then the slot task goes to the back of the
+/// ring, so two tasks that keep waking each other cannot starve the others. Everything else
+/// goes to the ring, in order: a second task woken in the same poll, and what is queued
+/// while no task's poll runs ([`polling`] is false): a task that woke itself (the task cell
+/// queues it after its poll, so a yield still goes behind every waiting task), a task woken
+/// by another's completion (a join handle's waiter: run at once, it would be polled again
+/// for every child that completes instead of once for many), `block_on`'s own spawns.
 ///
 /// The slot is part of the queue for everyone else: [`len`](LocalQueue::len),
 /// [`is_empty`](LocalQueue::is_empty) and [`pop`](LocalQueue::pop) count it, so a sleeper's
@@ -69,13 +72,31 @@ pub(crate) struct LocalQueue {
     slot: ArrayQueue<Runnable>,
     /// Written only by the owner, `Relaxed`: a stale read only delays or hastens one steal.
     progress: AtomicU32,
-    /// The address of the task the owner took last ([`Runnable::addr`]), or [`NO_TASK`]
-    /// while it polls something else. Written and read only by the owner (`Relaxed`).
-    running: AtomicUsize,
 }
 
-/// [`LocalQueue::running`] while the owner polls no task: no task lives at address zero.
-const NO_TASK: usize = 0;
+thread_local! {
+    /// Whether a task's future is being polled on this thread: set and cleared by the
+    /// scheduler's `before_poll` and `after_poll` hooks ([`poll_starts`], [`poll_ends`]).
+    static POLLING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A task's poll starts on this thread: the first task it wakes may take the next slot.
+#[inline]
+pub(crate) fn poll_starts() {
+    POLLING.set(true);
+}
+
+/// The poll has returned (or unwound): what is queued from now on goes to the ring.
+#[inline]
+pub(crate) fn poll_ends() {
+    POLLING.set(false);
+}
+
+/// Whether a task's future is being polled on this thread.
+#[inline]
+pub(crate) fn polling() -> bool {
+    POLLING.get()
+}
 
 impl LocalQueue {
     pub(crate) fn new(capacity: usize) -> LocalQueue {
@@ -83,7 +104,6 @@ impl LocalQueue {
             tasks: ArrayQueue::new(capacity),
             slot: ArrayQueue::new(1),
             progress: AtomicU32::new(0),
-            running: AtomicUsize::new(NO_TASK),
         }
     }
 
@@ -95,23 +115,23 @@ impl LocalQueue {
         self.tasks.push(runnable)
     }
 
-    /// Queues a task woken or spawned on the owner's thread: in the slot if the running task
-    /// woke it and the slot is free (see "The next slot"), else at the tail of the ring. Gives
-    /// it back if the ring is full. Either way a `SeqCst` read-modify-write of a tail.
+    /// Queues a task woken or spawned on the owner's thread: in the slot if a task's poll
+    /// woke it and the slot is free (see "The next slot"), else at the tail of the ring.
+    /// Gives it back if the ring is full. Either way a `SeqCst` read-modify-write of a tail.
     #[inline]
     pub(crate) fn push_woken(&self, runnable: Runnable) -> Result<(), Runnable> {
-        let running = self.running.load(Ordering::Relaxed);
         // Only the owner pushes into the slot, so a slot seen empty here takes the push, and
         // an error can only come from a full ring. (Looking first spares the `SeqCst` fence
         // that a push into a full crossbeam queue issues. One call of `push` for both
         // queues: with two, the compiler stopped inlining it, +30 instructions per yield.)
-        let queue = if running != NO_TASK && running != runnable.addr() && self.slot.is_empty() {
+        let queue = if polling() && self.slot.is_empty() {
             &self.slot
         } else {
             &self.tasks
         };
         queue.push(runnable)
     }
+
     /// The queue is full (the owner's push failed): moves its older half, in order, to the
     /// tail of `injector`, to make room for newer tasks (see "Order on overflow"). Returns
     /// how many it moved: fewer than half if thieves emptied it meanwhile. Only the owner
@@ -152,6 +172,12 @@ impl LocalQueue {
         self.tasks.len() + self.slot.len()
     }
 
+    /// Whether the ring is empty (the slot not counted).
+    #[inline]
+    pub(crate) fn ring_is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+
     /// Whether no task is queued, in the ring or the slot (`SeqCst` loads of the ends).
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
@@ -162,19 +188,6 @@ impl LocalQueue {
     #[inline]
     pub(crate) fn set_progress(&self, tick: u32) {
         self.progress.store(tick, Ordering::Relaxed);
-    }
-
-    /// The owner is about to poll `runnable`: a wake of it is a yield, which goes to the ring.
-    #[inline]
-    pub(crate) fn set_running(&self, runnable: &Runnable) {
-        self.running.store(runnable.addr(), Ordering::Relaxed);
-    }
-
-    /// The owner polls something other than a task (`block_on`'s own future): what that
-    /// wakes or spawns goes to the ring.
-    #[inline]
-    pub(crate) fn no_task(&self) {
-        self.running.store(NO_TASK, Ordering::Relaxed);
     }
 
     /// The owner's last recorded pop count.
@@ -318,7 +331,7 @@ impl Injector {
 mod tests {
     use super::*;
     use crate::test_support::Nothing;
-    use join_handle::JoinHandle;
+    use join_handle::{JoinHandle, TaskRef};
 
     #[test]
     fn seen_judges_an_owner_stalled_only_after_a_full_watch_without_progress() {
@@ -415,7 +428,7 @@ mod tests {
     }
 
     #[test]
-    fn the_slot_takes_the_first_task_the_running_one_wakes_and_counts_as_queued() {
+    fn the_slot_takes_the_first_task_a_poll_queues_and_counts_as_queued() {
         let local = LocalQueue::new(4);
         let mut handles: Vec<JoinHandle<()>> = Vec::new();
         let mut spawn = || {
@@ -423,44 +436,33 @@ mod tests {
             handles.push(handle);
             runnable
         };
-        let addr = |r: Option<Runnable>| r.map(|r| r.addr());
-        let (from_root, running, woken, second, third) =
-            (spawn(), spawn(), spawn(), spawn(), spawn());
-        let order = [
-            from_root.addr(),
-            running.addr(),
-            second.addr(),
-            third.addr(),
-        ];
-        let woken_addr = woken.addr();
-        local.push_woken(from_root).unwrap();
-        assert_eq!(local.len(), 1);
+        let task = |r: Option<Runnable>| r.map(|r| r.task_ref());
+        let (before, woken, second, third, after) = (spawn(), spawn(), spawn(), spawn(), spawn());
+        let (woken_ref, third_ref) = (woken.task_ref(), third.task_ref());
+        let ring = [before.task_ref(), second.task_ref(), after.task_ref()];
+        local.push_woken(before).unwrap();
         assert!(
             local.pop_slot().is_none(),
-            "queued while no task runs: the ring"
+            "queued while no poll runs: the ring"
         );
-        local.set_running(&running);
-        local.push_woken(running).unwrap();
-        assert!(
-            local.pop_slot().is_none(),
-            "a task that woke itself: the ring"
-        );
+        poll_starts();
         local.push_woken(woken).unwrap();
         local.push_woken(second).unwrap();
-        assert_eq!(local.len(), 4, "the slot's task counts");
+        assert_eq!(local.len(), 3, "the slot's task counts");
         assert_eq!(
-            addr(local.pop_slot()),
-            Some(woken_addr),
-            "the first one woken"
+            task(local.pop_slot()),
+            Some(woken_ref),
+            "the first one queued"
         );
         assert!(local.pop_slot().is_none(), "one task at most");
         local.push_woken(third).unwrap();
-        let popped: Vec<usize> = std::iter::from_fn(|| addr(local.pop())).collect();
-        assert_eq!(popped, order, "the ring in order, then the slot");
+        poll_ends();
+        local.push_woken(after).unwrap();
+        let popped: Vec<TaskRef> = std::iter::from_fn(|| task(local.pop())).collect();
+        let mut expected = ring.to_vec();
+        expected.push(third_ref);
+        assert_eq!(popped, expected, "the ring in order, then the slot");
         assert!(local.is_empty());
-        local.no_task();
-        local.push_woken(spawn()).unwrap();
-        assert!(local.pop_slot().is_none(), "no task runs: the ring");
     }
 
     #[test]

@@ -59,7 +59,7 @@
 //! # The next slot
 //!
 //! A runner's local queue holds, next to its ring, a slot for one task: the first task the
-//! running task wakes, which the runner takes next
+//! poll of a task wakes, which the runner takes next
 //! ([`LocalQueue`](crate::injector::LocalQueue), "The next slot"). For this argument the
 //! slot is part of the queue: a push into it updates its tail with a `SeqCst`
 //! read-modify-write, as a push onto the ring does, and is followed by (c) with the queue's

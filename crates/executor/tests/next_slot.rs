@@ -1,5 +1,5 @@
 //! The next slot of a runner's queue (`LocalQueue`, "The next slot"): the first task that the
-//! running task wakes runs next on the same runner, a few times in a row at most, and never
+//! poll of a task wakes runs next on the same runner, a few times in a row at most, and never
 //! waits behind a runner that blocks. The deadlines of `within` and `recv_timeout` only turn a
 //! hang into a failure; they bound no speed.
 
@@ -80,6 +80,31 @@ fn the_task_a_running_task_wakes_runs_next_and_a_yielding_task_goes_behind_the_q
             "first again"
         ],
         "a yield goes behind the queue; the task it wakes runs before the one queued earlier"
+    );
+}
+
+#[test]
+fn a_task_woken_by_a_completion_goes_behind_the_queue() {
+    let ex = Executor::new();
+    let log: Log = Arc::default();
+    let note = |log: &Log, name| log.lock().unwrap().push(name);
+    ex.block_on(async {
+        let (l1, l2) = (log.clone(), log.clone());
+        let parent = spawn(async move {
+            note(&l1, "parent");
+            let l3 = l1.clone();
+            // Spawned by a poll: into the slot, so it runs next.
+            spawn(async move { note(&l3, "child") }).await;
+            note(&l1, "parent again");
+        });
+        let queued = spawn(async move { note(&l2, "queued") });
+        parent.await;
+        queued.await;
+    });
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["parent", "child", "queued", "parent again"],
+        "the child runs next; its completion queues the parent behind the waiting task"
     );
 }
 

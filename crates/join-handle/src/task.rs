@@ -239,24 +239,6 @@ impl Runnable {
         self.task.shutdown();
     }
 
-    /// The task's address: the same for every runnable, [`TaskRef`] and waker of one task,
-    /// and unique among live tasks (a finished task's address may be reused). Read without
-    /// touching the task, for an executor that must tell whether the task it queues is the
-    /// one it last took, that is, whether a task woke itself.
-    ///
-    /// ```
-    /// # use join_handle::{Runnable, Schedule};
-    /// # struct Nothing;
-    /// # impl Schedule for Nothing { fn schedule(&self, _: Runnable) {} }
-    /// let (a, _ha) = join_handle::spawn(async {}, Nothing);
-    /// let (b, _hb) = join_handle::spawn(async {}, Nothing);
-    /// assert_ne!(a.addr(), b.addr());
-    /// ```
-    #[inline]
-    pub fn addr(&self) -> usize {
-        self.task.addr()
-    }
-
     /// A counted reference to the same task.
     ///
     /// ```
