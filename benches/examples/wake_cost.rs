@@ -7,8 +7,10 @@
 //!     target/release/examples/wake_cost ours pingpong
 //! ```
 //!
-//! Runtimes: `ours` (`Executor::builder().worker_threads(1)` plus the caller, as in the
-//! `executor` bench's two-thread rows) and `tokio` (a multi-thread runtime with two workers).
+//! Runtimes: `ours` (`Executor::builder().worker_threads(1)` plus the caller in `block_on`, as
+//! in the `executor` bench's two-thread rows), `ours-run` (the same with the root spawned as a
+//! task and the caller in `run`, the bench's run-driven mode) and `tokio` (a multi-thread
+//! runtime with two workers).
 //! Workloads: `pingpong` ([`PAIRS`] pairs of tasks exchanging [`ROUND_TRIPS`] pings and pongs
 //! over `async-channel` bounded(1)), `pair` (one such pair, [`PAIR_ROUND_TRIPS`] pings),
 //! `chain` ([`CHAIN`] tasks, each spawning the next), and
@@ -124,7 +126,7 @@ fn main() {
         "pair" => PAIR_ROUND_TRIPS * 2,
         "chain" => CHAIN,
         "none" => 0,
-        _ => panic!("usage: wake_cost ours|tokio pingpong|pair|chain|none"),
+        _ => panic!("usage: wake_cost ours|ours-run|tokio pingpong|pair|chain|none"),
     };
     match runtime {
         "ours" => {
@@ -137,6 +139,22 @@ fn main() {
                     "chain" => ex.block_on(chain(s.clone())),
                     _ => {}
                 }
+            }
+        }
+        "ours-run" => {
+            // The root as a task, driven by `run` on this thread beside the worker (the
+            // `executor` bench's run-driven mode).
+            let ex = executor::Executor::builder().worker_threads(1).build();
+            let s = Ours;
+            for _ in 0..REPS {
+                let root = match workload {
+                    "pingpong" => ex.spawn(ping_pong(s.clone(), PAIRS, ROUND_TRIPS)),
+                    "pair" => ex.spawn(ping_pong(s.clone(), 1, PAIR_ROUND_TRIPS)),
+                    "chain" => ex.spawn(chain(s.clone())),
+                    _ => ex.spawn(async {}),
+                };
+                ex.run();
+                assert!(root.is_finished(), "run() returns once every task is done");
             }
         }
         "tokio" => {
@@ -154,7 +172,7 @@ fn main() {
                 }
             }
         }
-        _ => panic!("usage: wake_cost ours|tokio pingpong|pair|chain|none"),
+        _ => panic!("usage: wake_cost ours|ours-run|tokio pingpong|pair|chain|none"),
     }
     println!("{} operations", ops * REPS);
 }
