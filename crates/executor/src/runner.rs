@@ -2,8 +2,8 @@
 //! (`block_on`), or until shutdown (worker threads).
 //!
 //! Each is a [`Runner`]: it has a local queue for the tasks woken or spawned on its thread,
-//! takes work from its queue's next slot (the task the last one woke, [`MAX_SLOT_RUNS`] in a
-//! row at most), the injector, its own queue, or (when all are empty) half of another
+//! takes work from its queue's next slot (the first task the last poll woke, [`MAX_SLOT_RUNS`]
+//! in a row at most), the injector, its own queue, or (when all are empty) half of another
 //! runner's queue, and parks through [`Sleepers`](crate::sleepers::Sleepers) when there is
 //! none anywhere: register, check again, park. It never spins. When a runner leaves, its
 //! local tasks move to the injector, and if tasks are queued it passes a wake-up on (a push
@@ -141,7 +141,7 @@ impl<'a> Runner<'a> {
     /// The task in our queue's next slot, unless we took [`MAX_SLOT_RUNS`] in a row and other
     /// tasks wait in our ring or the injector: then it goes to the back of the ring, and the
     /// caller takes the next task in order. (With nobody waiting the move would only cost:
-    /// in a chain of spawns, a push and a pop every fourth link.)
+    /// in a chain of spawns, a push and a pop every `MAX_SLOT_RUNS + 1`th link.)
     #[inline(always)]
     fn take_slot(&mut self) -> Option<Runnable> {
         let runnable = self.local.pop_slot()?;

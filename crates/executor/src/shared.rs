@@ -9,11 +9,11 @@
 //!   from their own queue first every `LOCAL_FIRST_INTERVAL`th time, see `runner`, so neither
 //!   side starves), then steal half of another runner's queue. FIFO order within each queue
 //!   is the fairness rule: a task that wakes itself goes behind every task that was already
-//!   waiting there. The one exception is a local queue's next slot, the first task the running
-//!   task woke, which its runner takes first, a few times in a row at most (see
-//!   [`LocalQueue`]'s "The next slot"). A full local queue
-//!   moves its older half to the injector's tail before it takes a new task, so a burst of
-//!   wakes on one thread still runs oldest first (see `Shared::spill`).
+//!   waiting there. The one exception is a local queue's next slot, the first task that a
+//!   task's poll woke, which its runner takes first, a few times in a row at most (see
+//!   [`LocalQueue`]'s "The next slot"). A full local queue moves its older half to the
+//!   injector's tail before it takes a new task, so a burst of wakes on one thread still runs
+//!   oldest first (see `Shared::spill`).
 //! * `registry`: every task that has gone idle (pending and not queued) at least once and is
 //!   not finished, for shutdown. A live task is always queued, running, or registered, so
 //!   shutdown finds every one of them: registered ones in the registry, queued ones in the
