@@ -36,16 +36,17 @@ pub(crate) const LOCAL_CAPACITY: usize = 256;
 /// # The next slot
 ///
 /// Next to the FIFO ring, a slot for one task: the first task that a task's poll on the
-/// owner's thread wakes or spawns. The owner takes it before anything else, so in a pair of
-/// tasks passing messages the receiver runs right after the sender, while the channel they
-/// share is still in the core's cache. The owner takes at most `MAX_SLOT_RUNS` (in `runner`)
-/// slot tasks in a row while other tasks wait; then the slot task goes to the back of the
-/// ring, so two tasks that keep waking each other cannot starve the others. Everything else
-/// goes to the ring, in order: a second task woken in the same poll, and what is queued
-/// while no task's poll runs ([`polling`] is false): a task that woke itself (the task cell
-/// queues it after its poll, so a yield still goes behind every waiting task), a task woken
-/// by another's completion (a join handle's waiter: run at once, it would be polled again
-/// for every child that completes instead of once for many), `block_on`'s own spawns.
+/// owner's thread wakes. The owner takes it before anything else, so in a pair of tasks
+/// passing messages the receiver runs right after the sender, while the channel they share
+/// is still in the core's cache. The owner takes at most `MAX_SLOT_RUNS` (in `runner`) slot
+/// tasks in a row while other tasks wait; then the slot task goes to the back of the ring, so
+/// two tasks that keep waking each other cannot starve the others. Everything else goes to
+/// the ring, in order: a second task woken in the same poll, every spawned task (`Shared`
+/// queues those with [`push`](LocalQueue::push)), and what is queued while no task's poll
+/// runs ([`polling`] is false): a task that woke itself (the task cell queues it after its
+/// poll, so a yield still goes behind every waiting task), a task woken by another's
+/// completion (a join handle's waiter: run at once, it would be polled again for every child
+/// that completes instead of once for many).
 ///
 /// The slot is part of the queue for everyone else: [`len`](LocalQueue::len),
 /// [`is_empty`](LocalQueue::is_empty) and [`pop`](LocalQueue::pop) count it, so a sleeper's
@@ -115,8 +116,8 @@ impl LocalQueue {
         self.tasks.push(runnable)
     }
 
-    /// Queues a task woken or spawned on the owner's thread: in the slot if a task's poll
-    /// woke it and the slot is free (see "The next slot"), else at the tail of the ring.
+    /// Queues a task woken on the owner's thread: in the slot if a task's poll woke it and the
+    /// slot is free (see "The next slot"), else at the tail of the ring.
     /// Gives it back if the ring is full. Either way a `SeqCst` read-modify-write of a tail.
     #[inline]
     pub(crate) fn push_woken(&self, runnable: Runnable) -> Result<(), Runnable> {

@@ -39,9 +39,9 @@
 //!   queue, so it cannot starve the others; runners look at the injector first, and at their
 //!   own queue first once in a while (a fixed prime interval), so neither starves.
 //! * One exception, for message passing: the first task that a task's poll wakes (not
-//!   itself) waits in a one-task slot of the runner's queue, which the runner takes before
-//!   anything else, so a receiver runs right after its sender, while their channel is still
-//!   in the cache. Seven slot tasks in a row at most while others wait; then the slot's task
+//!   itself, and not a task it spawns) waits in a one-task slot of the runner's queue, which
+//!   the runner takes before anything else, so a receiver runs right after its sender, while
+//!   their channel is still in the cache. Seven slot tasks in a row at most while others wait; then the slot's task
 //!   goes to the back of the queue. Idle runners steal from the slot too, so it never waits
 //!   behind a runner that blocks.
 //! * A task woken or spawned on a runner goes to that runner's queue, and a sleeping runner is

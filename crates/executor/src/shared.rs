@@ -130,6 +130,22 @@ impl Shared {
         }
     }
 
+    /// Queues a task just spawned: as [`push`](Shared::push), but on the local queue's ring
+    /// even during a poll, never in its next slot (see [`LocalQueue`]'s "The next slot"): a
+    /// spawn keeps FIFO order. (In the slot, callgrind counted +26 instructions per
+    /// spawn-and-await and +17 per chain link, for no measured gain.)
+    #[inline]
+    fn push_spawned(&self, runnable: Runnable) {
+        let spilled = current::push_local(self, runnable, |local, runnable| {
+            self.pushed_local(local, local.push(runnable))
+        });
+        match spilled {
+            Ok(false) => {}
+            Ok(true) => self.pushed_global(),
+            Err(runnable) => self.push_global(runnable),
+        }
+    }
+
     /// Queues `runnable`, taken from the slot of `local` (this thread's runner's queue), at
     /// the tail of its ring, and wakes a sleeper as any push does (a sleeper may have looked
     /// while the task was in neither place).
@@ -384,7 +400,7 @@ impl Shared {
             self.registry.insert(&runnable.task_ref());
         }
         self.hooks.spawned(|| runnable.task_ref().snapshot());
-        self.push(runnable);
+        self.push_spawned(runnable);
         self.watch.spawned();
     }
 

@@ -42,7 +42,7 @@ fn waiter(
 }
 
 #[test]
-fn the_task_a_running_task_wakes_runs_next_and_a_yielding_task_goes_behind_the_queue() {
+fn the_task_a_poll_wakes_runs_next_and_a_yielding_or_spawned_task_goes_behind_the_queue() {
     let ex = Executor::new();
     let log: Log = Arc::default();
     let waker: Slot = Arc::default();
@@ -55,6 +55,8 @@ fn the_task_a_running_task_wakes_runs_next_and_a_yielding_task_goes_behind_the_q
             note(&l1, "waking");
             yield_now().await; // behind `first` and `second`, not in the slot
             note(&l1, "waking again");
+            let l4 = l1.clone();
+            drop(spawn(async move { note(&l4, "spawned") })); // behind `first` too
             waker.lock().unwrap().take().expect("published").wake();
         });
         let first = spawn(async move {
@@ -67,6 +69,7 @@ fn the_task_a_running_task_wakes_runs_next_and_a_yielding_task_goes_behind_the_q
         first.await;
         second.await;
         woken.await;
+        yield_now().await; // `spawned` has run
     });
     assert_eq!(
         *log.lock().unwrap(),
@@ -77,9 +80,10 @@ fn the_task_a_running_task_wakes_runs_next_and_a_yielding_task_goes_behind_the_q
             "second",
             "waking again",
             "woken",
-            "first again"
+            "first again",
+            "spawned"
         ],
-        "a yield goes behind the queue; the task it wakes runs before the one queued earlier"
+        "a yield and a spawn go behind the queue; the task a poll wakes runs before them"
     );
 }
 
@@ -87,14 +91,17 @@ fn the_task_a_running_task_wakes_runs_next_and_a_yielding_task_goes_behind_the_q
 fn a_task_woken_by_a_completion_goes_behind_the_queue() {
     let ex = Executor::new();
     let log: Log = Arc::default();
+    let waker: Slot = Arc::default();
     let note = |log: &Log, name| log.lock().unwrap().push(name);
     ex.block_on(async {
+        let child = spawn(waiter("child", &log, &waker));
+        yield_now().await; // `child` runs once and waits
         let (l1, l2) = (log.clone(), log.clone());
         let parent = spawn(async move {
             note(&l1, "parent");
-            let l3 = l1.clone();
-            // Spawned by a poll: into the slot, so it runs next.
-            spawn(async move { note(&l3, "child") }).await;
+            // Woken by this poll: into the slot, so it runs next and completes.
+            waker.lock().unwrap().take().expect("published").wake();
+            child.await;
             note(&l1, "parent again");
         });
         let queued = spawn(async move { note(&l2, "queued") });
@@ -103,7 +110,7 @@ fn a_task_woken_by_a_completion_goes_behind_the_queue() {
     });
     assert_eq!(
         *log.lock().unwrap(),
-        ["parent", "child", "queued", "parent again"],
+        ["child", "parent", "child", "queued", "parent again"],
         "the child runs next; its completion queues the parent behind the waiting task"
     );
 }
