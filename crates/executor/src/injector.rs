@@ -11,7 +11,6 @@
 //! push goes to it, so a new task cannot overtake one that spilled; pops take from the ring
 //! first (its entries are older than anything in the list), then from the list.
 
-use std::cell::Cell;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
@@ -43,10 +42,10 @@ pub(crate) const LOCAL_CAPACITY: usize = 256;
 /// two tasks that keep waking each other cannot starve the others. Everything else goes to
 /// the ring, in order: a second task woken in the same poll, every spawned task (`Shared`
 /// queues those with [`push`](LocalQueue::push)), and what is queued while no task's poll
-/// runs ([`polling`] is false): a task that woke itself (the task cell queues it after its
-/// poll, so a yield still goes behind every waiting task), a task woken by another's
-/// completion (a join handle's waiter: run at once, it would be polled again for every child
-/// that completes instead of once for many).
+/// (or destructor) runs ([`polling`] is false): a task that woke itself (the task cell
+/// queues it after its poll, so a yield still goes behind every waiting task), a task woken
+/// by another's completion (a join handle's waiter: run at once, it would be polled again
+/// for every child that completes instead of once for many), `block_on`'s own wakes.
 ///
 /// The slot is part of the queue for everyone else: [`len`](LocalQueue::len),
 /// [`is_empty`](LocalQueue::is_empty) and [`pop`](LocalQueue::pop) count it, so a sleeper's
@@ -75,28 +74,12 @@ pub(crate) struct LocalQueue {
     progress: AtomicU32,
 }
 
-thread_local! {
-    /// Whether a task's future is being polled on this thread: set and cleared by the
-    /// scheduler's `before_poll` and `after_poll` hooks ([`poll_starts`], [`poll_ends`]).
-    static POLLING: Cell<bool> = const { Cell::new(false) };
-}
-
-/// A task's poll starts on this thread: the first task it wakes may take the next slot.
-#[inline]
-pub(crate) fn poll_starts() {
-    POLLING.set(true);
-}
-
-/// The poll has returned (or unwound): what is queued from now on goes to the ring.
-#[inline]
-pub(crate) fn poll_ends() {
-    POLLING.set(false);
-}
-
-/// Whether a task's future is being polled on this thread.
+/// Whether a task's future is being polled (or dropped) on this thread: the task cell marks
+/// the current task for exactly that long ([`TaskId::current`](join_handle::TaskId::current)),
+/// not while it queues the task again after a self-wake nor while it completes.
 #[inline]
 pub(crate) fn polling() -> bool {
-    POLLING.get()
+    join_handle::TaskId::current().is_some()
 }
 
 impl LocalQueue {
@@ -428,9 +411,23 @@ mod tests {
         );
     }
 
+    /// Runs `f` inside the poll of a task, as a runner would.
+    fn in_a_poll(f: impl FnOnce() + Send + 'static) {
+        let mut f = Some(f);
+        let (runnable, handle) = join_handle::spawn(
+            std::future::poll_fn(move |_| {
+                (f.take().expect("polled once"))();
+                std::task::Poll::Ready(())
+            }),
+            Nothing,
+        );
+        runnable.run();
+        assert!(handle.is_finished());
+    }
+
     #[test]
     fn the_slot_takes_the_first_task_a_poll_queues_and_counts_as_queued() {
-        let local = LocalQueue::new(4);
+        let local = std::sync::Arc::new(LocalQueue::new(4));
         let mut handles: Vec<JoinHandle<()>> = Vec::new();
         let mut spawn = || {
             let (runnable, handle) = join_handle::spawn(async {}, Nothing);
@@ -446,18 +443,20 @@ mod tests {
             local.pop_slot().is_none(),
             "queued while no poll runs: the ring"
         );
-        poll_starts();
-        local.push_woken(woken).unwrap();
-        local.push_woken(second).unwrap();
+        let l = local.clone();
+        in_a_poll(move || {
+            l.push_woken(woken).unwrap();
+            l.push_woken(second).unwrap();
+        });
         assert_eq!(local.len(), 3, "the slot's task counts");
         assert_eq!(
             task(local.pop_slot()),
             Some(woken_ref),
-            "the first one queued"
+            "the first one a poll queued"
         );
         assert!(local.pop_slot().is_none(), "one task at most");
-        local.push_woken(third).unwrap();
-        poll_ends();
+        let l = local.clone();
+        in_a_poll(move || l.push_woken(third).unwrap());
         local.push_woken(after).unwrap();
         let popped: Vec<TaskRef> = std::iter::from_fn(|| task(local.pop())).collect();
         let mut expected = ring.to_vec();

@@ -190,7 +190,6 @@ impl Schedule for Scheduler {
 
     #[inline]
     fn before_poll(&self) {
-        crate::injector::poll_starts();
         if let Some(task) = self.as_timed() {
             task.poll_starts();
         }
@@ -198,7 +197,6 @@ impl Schedule for Scheduler {
 
     #[inline]
     fn after_poll(&self) {
-        crate::injector::poll_ends();
         if let Some(task) = self.as_timed() {
             task.poll_ends();
         }
