@@ -2,7 +2,9 @@
 //!
 //! `benches/benches/timers.rs` writes [`FILE`] into cargo's `target/tmp` directory: a CSV
 //! with a header line, then `workload,implementation,percentile,micros` rows (percentiles
-//! 0 to 100, lateness in µs). The report draws one curve per workload and implementation.
+//! 0 to 100, lateness in µs). A workload's name may contain commas (the other fields never
+//! do), so a row is read from the right. The report draws one curve per workload and
+//! implementation.
 
 use std::path::Path;
 
@@ -26,13 +28,21 @@ pub struct Curve {
 /// let text = "workload,implementation,percentile,micros\nw,ours,50,12.5\nw,ours,99,40\n";
 /// let curves = xtask::bench::lateness::parse(text).unwrap();
 /// assert_eq!(curves[0].points, [(50.0, 12.5), (99.0, 40.0)]);
+///
+/// // The benchmark's workload names contain commas.
+/// let text = "workload,implementation,percentile,micros\n100k sleeps, one task,tokio,99,9.5\n";
+/// let curves = xtask::bench::lateness::parse(text).unwrap();
+/// assert_eq!(curves[0].workload, "100k sleeps, one task");
+/// assert_eq!(curves[0].implementation, "tokio");
+/// assert_eq!(curves[0].points, [(99.0, 9.5)]);
 /// ```
 pub fn parse(text: &str) -> Result<Vec<Curve>, String> {
     let mut curves: Vec<Curve> = Vec::new();
     for (n, line) in text.lines().enumerate().skip(1) {
         let bad = || format!("{FILE} line {}: `{line}`", n + 1);
-        let fields: Vec<&str> = line.split(',').collect();
-        let [workload, implementation, percentile, micros] = fields[..] else {
+        // From the right: the workload, first, is the one field that may hold commas.
+        let fields: Vec<&str> = line.rsplitn(4, ',').collect();
+        let [micros, percentile, implementation, workload] = fields[..] else {
             return Err(bad());
         };
         let point = (
