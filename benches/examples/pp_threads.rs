@@ -29,6 +29,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+mod common;
+use common::Spawn;
+
 /// Task pairs (as in the `executor` bench); `PP_PAIRS` overrides it (the pings per pair
 /// then change so that a run still sends as many messages).
 const PAIRS: u64 = 100;
@@ -109,10 +112,6 @@ fn counted<F: Future>(f: F) -> Counted<F> {
     }
 }
 
-trait Spawn: Clone + Send + 'static {
-    fn spawn(&self, f: impl Future<Output = ()> + Send + 'static);
-}
-
 #[derive(Clone)]
 struct Ours;
 
@@ -131,37 +130,10 @@ impl Spawn for Tokio {
     }
 }
 
+/// The ping-pong of [`shape`]; `PP_PAD=1` pads between pairs (see [`common::ping_pong`]).
 async fn ping_pong(s: impl Spawn) {
     let (pairs, round_trips) = shape();
-    // `PP_PAD=1`: a page allocated between two pairs' tasks and channels, so that no cache
-    // line holds data of two pairs (which may run on different threads).
-    let pad = std::env::var_os("PP_PAD").is_some();
-    let mut pads = Vec::new();
-    let (done_tx, done_rx) = async_channel::unbounded::<()>();
-    for _ in 0..pairs {
-        if pad {
-            pads.push(vec![0u8; 4096]);
-        }
-        let (ping_tx, ping_rx) = async_channel::bounded::<u64>(1);
-        let (pong_tx, pong_rx) = async_channel::bounded::<u64>(1);
-        let done = done_tx.clone();
-        s.spawn(async move {
-            for i in 0..round_trips {
-                ping_tx.send(i).await.expect("the ponger is alive");
-                pong_rx.recv().await.expect("the ponger is alive");
-            }
-            done.send(()).await.expect("the root waits");
-        });
-        s.spawn(async move {
-            while let Ok(i) = ping_rx.recv().await {
-                pong_tx.send(i).await.expect("the pinger is alive");
-            }
-        });
-    }
-    for _ in 0..pairs {
-        done_rx.recv().await.expect("every pinger reports");
-    }
-    drop(pads);
+    common::ping_pong(s, pairs, round_trips, std::env::var_os("PP_PAD").is_some()).await;
 }
 
 /// One thread's scheduler statistics.

@@ -21,6 +21,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+mod common;
+use common::{Spawn, ping_pong};
+
 /// Task pairs in `pingpong` (as in the `executor` bench).
 const PAIRS: u64 = 100;
 /// Pings per pair in `pingpong`.
@@ -31,11 +34,6 @@ const PAIR_ROUND_TRIPS: u64 = 20_000;
 const CHAIN: u64 = 10_000;
 /// Repetitions of the workload per process: enough that start-up is noise.
 const REPS: u64 = 20;
-
-/// Spawns a task, detached, on the runtime under test.
-trait Spawn: Clone + Send + 'static {
-    fn spawn(&self, f: impl Future<Output = ()> + Send + 'static);
-}
 
 /// Ours: spawns onto the executor driving the caller (a dropped handle detaches).
 #[derive(Clone)]
@@ -54,30 +52,6 @@ struct Tokio(tokio::runtime::Handle);
 impl Spawn for Tokio {
     fn spawn(&self, f: impl Future<Output = ()> + Send + 'static) {
         drop(self.0.spawn(f));
-    }
-}
-
-async fn ping_pong(s: impl Spawn, pairs: u64, round_trips: u64) {
-    let (done_tx, done_rx) = async_channel::unbounded::<()>();
-    for _ in 0..pairs {
-        let (ping_tx, ping_rx) = async_channel::bounded::<u64>(1);
-        let (pong_tx, pong_rx) = async_channel::bounded::<u64>(1);
-        let done = done_tx.clone();
-        s.spawn(async move {
-            for i in 0..round_trips {
-                ping_tx.send(i).await.expect("the ponger is alive");
-                pong_rx.recv().await.expect("the ponger is alive");
-            }
-            done.send(()).await.expect("the root waits");
-        });
-        s.spawn(async move {
-            while let Ok(i) = ping_rx.recv().await {
-                pong_tx.send(i).await.expect("the pinger is alive");
-            }
-        });
-    }
-    for _ in 0..pairs {
-        done_rx.recv().await.expect("every pinger reports");
     }
 }
 
@@ -134,8 +108,8 @@ fn main() {
             let s = Ours;
             for _ in 0..REPS {
                 match workload {
-                    "pingpong" => ex.block_on(ping_pong(s.clone(), PAIRS, ROUND_TRIPS)),
-                    "pair" => ex.block_on(ping_pong(s.clone(), 1, PAIR_ROUND_TRIPS)),
+                    "pingpong" => ex.block_on(ping_pong(s.clone(), PAIRS, ROUND_TRIPS, false)),
+                    "pair" => ex.block_on(ping_pong(s.clone(), 1, PAIR_ROUND_TRIPS, false)),
                     "chain" => ex.block_on(chain(s.clone())),
                     _ => {}
                 }
@@ -148,8 +122,8 @@ fn main() {
             let s = Ours;
             for _ in 0..REPS {
                 let root = match workload {
-                    "pingpong" => ex.spawn(ping_pong(s.clone(), PAIRS, ROUND_TRIPS)),
-                    "pair" => ex.spawn(ping_pong(s.clone(), 1, PAIR_ROUND_TRIPS)),
+                    "pingpong" => ex.spawn(ping_pong(s.clone(), PAIRS, ROUND_TRIPS, false)),
+                    "pair" => ex.spawn(ping_pong(s.clone(), 1, PAIR_ROUND_TRIPS, false)),
                     "chain" => ex.spawn(chain(s.clone())),
                     _ => ex.spawn(async {}),
                 };
@@ -165,8 +139,8 @@ fn main() {
             let s = Tokio(rt.handle().clone());
             for _ in 0..REPS {
                 match workload {
-                    "pingpong" => rt.block_on(ping_pong(s.clone(), PAIRS, ROUND_TRIPS)),
-                    "pair" => rt.block_on(ping_pong(s.clone(), 1, PAIR_ROUND_TRIPS)),
+                    "pingpong" => rt.block_on(ping_pong(s.clone(), PAIRS, ROUND_TRIPS, false)),
+                    "pair" => rt.block_on(ping_pong(s.clone(), 1, PAIR_ROUND_TRIPS, false)),
                     "chain" => rt.block_on(chain(s.clone())),
                     _ => {}
                 }
