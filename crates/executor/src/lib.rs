@@ -41,9 +41,9 @@
 //! * One exception, for message passing: the first task that a task's poll wakes (not
 //!   itself, and not a task it spawns) waits in a one-task slot of the runner's queue, which
 //!   the runner takes before anything else, so a receiver runs right after its sender, while
-//!   their channel is still in the cache. Seven slot tasks in a row at most while others wait; then the slot's task
-//!   goes to the back of the queue. Idle runners steal from the slot too, so it never waits
-//!   behind a runner that blocks.
+//!   their channel is still in the cache. After a few slot tasks in a row (a fixed cap) while
+//!   others wait, the slot's task goes to the back of the queue. Idle runners steal from the
+//!   slot too, so it never waits behind a runner that blocks.
 //! * A task woken or spawned on a runner goes to that runner's queue, and a sleeping runner is
 //!   woken for it (one at a time): if the runner that queued it then blocks its thread or
 //!   computes for long, the idle runner steals the task instead of letting it wait.

@@ -120,14 +120,7 @@ impl Shared {
         // watches (`Sleepers::notify_local`): its owner, awake, most likely takes it back
         // soon, and if it blocks instead, a watcher takes it. Only one woken runner is on its
         // way at a time, so a burst of pushes costs one wake-up (see `Sleepers`).
-        let spilled = current::push_local(self, runnable, |local, runnable| {
-            self.pushed_local(local, local.push_woken(runnable))
-        });
-        match spilled {
-            Ok(false) => {}
-            Ok(true) => self.pushed_global(),
-            Err(runnable) => self.push_global(runnable),
-        }
+        self.push_with(runnable, LocalQueue::push_woken);
     }
 
     /// Queues a task just spawned: as [`push`](Shared::push), but on the local queue's ring
@@ -136,8 +129,20 @@ impl Shared {
     /// spawn-and-await and +17 per chain link, for no measured gain.)
     #[inline]
     fn push_spawned(&self, runnable: Runnable) {
+        self.push_with(runnable, LocalQueue::push);
+    }
+
+    /// [`push`](Shared::push) and [`push_spawned`](Shared::push_spawned): queues `runnable`
+    /// with `onto` on this thread's runner's local queue if there is one, else on the injector,
+    /// and wakes a sleeper by the rules of each.
+    #[inline(always)]
+    fn push_with(
+        &self,
+        runnable: Runnable,
+        onto: impl FnOnce(&LocalQueue, Runnable) -> Result<(), Runnable>,
+    ) {
         let spilled = current::push_local(self, runnable, |local, runnable| {
-            self.pushed_local(local, local.push(runnable))
+            self.pushed_local(local, onto(local, runnable))
         });
         match spilled {
             Ok(false) => {}
