@@ -17,6 +17,8 @@ use std::time::Instant;
 use crossbeam_queue::{ArrayQueue, SegQueue};
 use join_handle::Runnable;
 
+use crate::next_slot::NextSlot;
+
 use crate::sleepers::WATCH_INTERVAL;
 
 /// Entries in the preallocated ring: 24 KiB per executor on 64-bit targets.
@@ -50,8 +52,9 @@ pub(crate) const LOCAL_CAPACITY: usize = 256;
 /// The slot is part of the queue for everyone else: [`len`](LocalQueue::len),
 /// [`is_empty`](LocalQueue::is_empty) and [`pop`](LocalQueue::pop) count it, so a sleeper's
 /// look sees its task, a thief takes it (after the ring's), and a leaving runner moves it
-/// out. A push into it is a `SeqCst` read-modify-write of its tail like a push into the
-/// ring, so the no-lost-wake-up argument of [`sleepers`](crate::sleepers) covers it.
+/// out. A push into it is a `SeqCst` read-modify-write of its state, as a push into the
+/// ring is of the ring's tail, so the no-lost-wake-up argument of [`sleepers`](crate::sleepers)
+/// covers it. The slot is a [`NextSlot`]: the task inline next to one state word.
 ///
 /// # Order on overflow
 ///
@@ -68,8 +71,8 @@ pub(crate) const LOCAL_CAPACITY: usize = 256;
 #[derive(Debug)]
 pub(crate) struct LocalQueue {
     tasks: ArrayQueue<Runnable>,
-    /// The next slot: a queue of capacity one (see "The next slot").
-    slot: ArrayQueue<Runnable>,
+    /// The next slot (see "The next slot"); only the owner pushes into it.
+    slot: NextSlot<Runnable>,
     /// Written only by the owner, `Relaxed`: a stale read only delays or hastens one steal.
     progress: AtomicU32,
 }
@@ -86,7 +89,7 @@ impl LocalQueue {
     pub(crate) fn new(capacity: usize) -> LocalQueue {
         LocalQueue {
             tasks: ArrayQueue::new(capacity),
-            slot: ArrayQueue::new(1),
+            slot: NextSlot::new(),
             progress: AtomicU32::new(0),
         }
     }
@@ -101,19 +104,26 @@ impl LocalQueue {
 
     /// Queues a task woken on the owner's thread: in the slot if a task's poll woke it and the
     /// slot is free (see "The next slot"), else at the tail of the ring.
-    /// Gives it back if the ring is full. Either way a `SeqCst` read-modify-write of a tail.
+    /// Gives it back if the ring is full. Either way a `SeqCst` read-modify-write (of the
+    /// slot's state or the ring's tail).
+    ///
+    /// # Safety
+    ///
+    /// Only the queue's owner calls it: the thread of the runner that made the queue.
     #[inline]
-    pub(crate) fn push_woken(&self, runnable: Runnable) -> Result<(), Runnable> {
-        // Only the owner pushes into the slot, so a slot seen empty here takes the push, and
-        // an error can only come from a full ring. (Looking first spares the `SeqCst` fence
-        // that a push into a full crossbeam queue issues. One call of `push` for both
-        // queues: with two, the compiler stopped inlining it, +30 instructions per yield.)
-        let queue = if polling() && self.slot.is_empty() {
-            &self.slot
+    pub(crate) unsafe fn push_woken(&self, runnable: Runnable) -> Result<(), Runnable> {
+        // One call of the ring's `push` for both cases: with two, the compiler stopped
+        // inlining it (+17 instructions per yield).
+        let runnable = if polling() {
+            // SAFETY: the caller is the owner, the slot's one pusher.
+            match unsafe { self.slot.push(runnable) } {
+                Ok(()) => return Ok(()),
+                Err(runnable) => runnable,
+            }
         } else {
-            &self.tasks
+            runnable
         };
-        queue.push(runnable)
+        self.tasks.push(runnable)
     }
 
     /// The queue is full (the owner's push failed): moves its older half, in order, to the
@@ -139,21 +149,16 @@ impl LocalQueue {
         self.tasks.pop().or_else(|| self.pop_slot())
     }
 
-    /// Takes the slot's task. Looks before it pops: a pop of an empty crossbeam queue issues
-    /// a `SeqCst` fence.
+    /// Takes the slot's task.
     #[inline]
     pub(crate) fn pop_slot(&self) -> Option<Runnable> {
-        if self.slot.is_empty() {
-            None
-        } else {
-            self.slot.pop()
-        }
+        self.slot.take()
     }
 
-    /// Tasks queued, the slot's included (`SeqCst` loads of the ends).
+    /// Tasks queued, the slot's included (`SeqCst` loads of the ends and the slot's state).
     #[inline]
     pub(crate) fn len(&self) -> usize {
-        self.tasks.len() + self.slot.len()
+        self.tasks.len() + usize::from(self.slot.is_full())
     }
 
     /// Whether the ring is empty (the slot not counted).
@@ -162,10 +167,11 @@ impl LocalQueue {
         self.tasks.is_empty()
     }
 
-    /// Whether no task is queued, in the ring or the slot (`SeqCst` loads of the ends).
+    /// Whether no task is queued, in the ring or the slot (`SeqCst` loads of the ends and the
+    /// slot's state).
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
-        self.tasks.is_empty() && self.slot.is_empty()
+        self.tasks.is_empty() && !self.slot.is_full()
     }
 
     /// The owner took a task: records `tick`, a count that moved since the last one.
@@ -438,15 +444,20 @@ mod tests {
         let (before, woken, second, third, after) = (spawn(), spawn(), spawn(), spawn(), spawn());
         let (woken_ref, third_ref) = (woken.task_ref(), third.task_ref());
         let ring = [before.task_ref(), second.task_ref(), after.task_ref()];
-        local.push_woken(before).unwrap();
+        // SAFETY: this test's thread is the queue's one pusher (the polls below run inline on
+        // it), here and at each `push_woken` below.
+        unsafe { local.push_woken(before).unwrap() };
         assert!(
             local.pop_slot().is_none(),
             "queued while no poll runs: the ring"
         );
         let l = local.clone();
         in_a_poll(move || {
-            l.push_woken(woken).unwrap();
-            l.push_woken(second).unwrap();
+            // SAFETY: see above.
+            unsafe {
+                l.push_woken(woken).unwrap();
+                l.push_woken(second).unwrap();
+            }
         });
         assert_eq!(local.len(), 3, "the slot's task counts");
         assert_eq!(
@@ -456,8 +467,10 @@ mod tests {
         );
         assert!(local.pop_slot().is_none(), "one task at most");
         let l = local.clone();
-        in_a_poll(move || l.push_woken(third).unwrap());
-        local.push_woken(after).unwrap();
+        // SAFETY: see above.
+        in_a_poll(move || unsafe { l.push_woken(third).unwrap() });
+        // SAFETY: see above.
+        unsafe { local.push_woken(after).unwrap() };
         let popped: Vec<TaskRef> = std::iter::from_fn(|| task(local.pop())).collect();
         let mut expected = ring.to_vec();
         expected.push(third_ref);

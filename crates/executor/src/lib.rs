@@ -132,6 +132,7 @@ mod injector;
 mod introspect;
 mod local;
 mod monitor;
+mod next_slot;
 mod registry;
 mod runner;
 mod scheduler;

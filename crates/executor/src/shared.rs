@@ -120,7 +120,11 @@ impl Shared {
         // watches (`Sleepers::notify_local`): its owner, awake, most likely takes it back
         // soon, and if it blocks instead, a watcher takes it. Only one woken runner is on its
         // way at a time, so a burst of pushes costs one wake-up (see `Sleepers`).
-        self.push_with(runnable, LocalQueue::push_woken);
+        // SAFETY: `push_with` hands `push_woken` only this thread's runner's queue (see
+        // `current::push_local`), whose owner is this thread.
+        self.push_with(runnable, |local, runnable| unsafe {
+            local.push_woken(runnable)
+        });
     }
 
     /// Queues a task just spawned: as [`push`](Shared::push), but on the local queue's ring

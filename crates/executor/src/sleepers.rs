@@ -61,9 +61,10 @@
 //! A runner's local queue holds, next to its ring, a slot for one task: the first task the
 //! poll of a task wakes, which the runner takes next
 //! ([`LocalQueue`](crate::injector::LocalQueue), "The next slot"). For this argument the
-//! slot is part of the queue: a push into it updates its tail with a `SeqCst`
-//! read-modify-write, as a push onto the ring does, and is followed by (c) with the queue's
-//! length counting the slot; a look (3) reads the slot's ends with `SeqCst` loads, and
+//! slot is part of the queue: a push into it sets its state with a `SeqCst`
+//! read-modify-write, as a push onto the ring updates its tail, and is followed by (c) with
+//! the queue's length counting the slot; a look (3) reads the slot's state with a `SeqCst`
+//! load ([`NextSlot`](crate::next_slot::NextSlot)), and
 //! thieves take its task (after the ring's). So a task in a slot is a queued task like any
 //! other: one behind an owner that blocks is left to a watcher if it is alone, and wakes a
 //! sleeper otherwise. When the owner has taken enough slot tasks in a row it moves the slot's
@@ -732,7 +733,8 @@ mod loom_tests {
         /// Tasks queued on each runner's queue (a push is a `SeqCst` read-modify-write of
         /// the tail, as `ArrayQueue`'s is; a look is a `SeqCst` load of its ends).
         queued: Vec<AtomicUsize>,
-        /// Tasks in each runner's next slot (0 or 1; the same kind of queue, of capacity one).
+        /// Tasks in each runner's next slot (0 or 1; a push is a `SeqCst` read-modify-write of
+        /// its state, a look a `SeqCst` load of it).
         slot: Vec<AtomicUsize>,
         /// Each runner's progress (`LocalQueue::set_progress`).
         progress: Vec<AtomicUsize>,

@@ -60,11 +60,12 @@ mod simple;
 mod slot;
 mod sync;
 
-/// Not part of the API: the loom-switchable mutex the workspace's crates share, so that its
-/// two back ends are written once. Under `--cfg loom` it is loom's, otherwise `parking_lot`'s.
+/// Not part of the API: the loom-switchable mutex and `UnsafeCell` the workspace's crates
+/// share, so that their two back ends are written once. Under `--cfg loom` they are loom's,
+/// otherwise `parking_lot`'s and `std`'s.
 #[doc(hidden)]
 pub mod __loom {
-    pub use crate::sync::Mutex;
+    pub use crate::sync::{Mutex, UnsafeCell};
 }
 
 pub use counting::CountingWaker;

@@ -50,3 +50,54 @@ impl<T> Mutex<T> {
         self.inner.lock().unwrap()
     }
 }
+
+/// An `UnsafeCell` with loom's closure API on both back ends, so that loom can check that no
+/// two threads ever reach the cell's contents at once.
+///
+/// The one copy in the workspace: the task cell (`join-handle`) and the executor's next slot
+/// use it through [`__loom::UnsafeCell`](crate::__loom::UnsafeCell).
+#[derive(Debug)]
+pub struct UnsafeCell<T> {
+    #[cfg(not(loom))]
+    inner: std::cell::UnsafeCell<T>,
+    #[cfg(loom)]
+    inner: loom::cell::UnsafeCell<T>,
+}
+
+impl<T> UnsafeCell<T> {
+    /// A cell holding `value`.
+    pub fn new(value: T) -> Self {
+        UnsafeCell {
+            #[cfg(not(loom))]
+            inner: std::cell::UnsafeCell::new(value),
+            #[cfg(loom)]
+            inner: loom::cell::UnsafeCell::new(value),
+        }
+    }
+
+    /// Calls `f` with a shared pointer to the contents. The caller's protocol must rule out a
+    /// concurrent `with_mut`; loom checks it in its models.
+    #[cfg(not(loom))]
+    #[inline]
+    pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        f(self.inner.get())
+    }
+
+    #[cfg(loom)]
+    pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        self.inner.with(f)
+    }
+
+    /// Calls `f` with a pointer to the contents. The caller's protocol must make that access
+    /// exclusive; loom checks it in its models.
+    #[cfg(not(loom))]
+    #[inline]
+    pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        f(self.inner.get())
+    }
+
+    #[cfg(loom)]
+    pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        self.inner.with_mut(f)
+    }
+}
