@@ -37,7 +37,8 @@
 //! rounds) prints medians, ours over the fastest peer, and paired ratios that the load
 //! drifting during the sequential criterion runs cannot bias; at the end, one table lists ours
 //! over the fastest peer for every workload in both modes (skipped under `--profile-time`, or
-//! with `EXECUTOR_BENCH_INTERLEAVED=0`). To run only the interleaved passes, give criterion a
+//! with `EXECUTOR_BENCH_INTERLEAVED=0`; any other value runs only the groups whose name
+//! contains it, e.g. `=pingpong`). To run only the interleaved passes, give criterion a
 //! filter that matches no benchmark: `cargo bench -p benches --bench executor -- none`.
 //!
 //! Before the timed runs, `executor/bytes_per_pending_task` spawns [`PENDING`] tasks that stay
@@ -610,11 +611,12 @@ fn interleaved(name: &str, w: Workload, m: Mode, rounds: usize, imps: &[Imp<'_>]
         .push((name.to_string(), m, summary));
 }
 
-/// Whether to run the interleaved passes: not under `--profile-time` (a profile should see only
-/// the filtered benchmark), nor with `EXECUTOR_BENCH_INTERLEAVED=0`.
-fn interleaving_wanted() -> bool {
-    std::env::var_os("EXECUTOR_BENCH_INTERLEAVED").is_none_or(|v| v != "0")
-        && !std::env::args().any(|a| a == "--profile-time")
+/// Whether to run the interleaved passes of group `name`: not under `--profile-time` (a
+/// profile should see only the filtered benchmark), nor with `EXECUTOR_BENCH_INTERLEAVED=0`;
+/// any other value of it runs only the groups whose name contains it.
+fn interleaving_wanted(name: &str) -> bool {
+    let only = std::env::var("EXECUTOR_BENCH_INTERLEAVED").unwrap_or_default();
+    only != "0" && name.contains(only.as_str()) && !std::env::args().any(|a| a == "--profile-time")
 }
 
 /// Runs every workload in its group `executor/<workload><suffix>`: first the interleaved pass
@@ -625,7 +627,7 @@ fn run_groups(c: &mut Criterion, suffix: &str, imps: &[Imp<'_>]) {
         for (_, run) in imps {
             run(w, Mode::Run); // lets thread-locals, lazy state and queues settle
         }
-        if interleaving_wanted() {
+        if interleaving_wanted(&name) {
             let rounds = (Duration::from_millis(400).as_nanos() / w.run_time().as_nanos()) as usize;
             for m in Mode::ALL {
                 interleaved(&name, w, m, rounds.clamp(8, 60), imps);
