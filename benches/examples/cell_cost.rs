@@ -8,8 +8,7 @@
 //!
 //! Workloads: spawn (spawn + await an empty task), yield (yield_now in a spawned task),
 //! pingpong (two spawned tasks taking turns through a stored waker), chain (each task spawns
-//! the next and awaits it), relay (each task spawns the next and finishes, as in the
-//! `executor` bench's chain), timer (`timers::sleep(1 s)` polled once, so it registers, then
+//! the next and awaits it), timer (`timers::sleep(1 s)` polled once, so it registers, then
 //! dropped, so it withdraws), none (start-up only, to subtract). `memory` prints the live heap
 //! growth per pending task (each holding a clone of its waker) instead. With
 //! `CELL_COST_OPS=n` it runs n operations and prints the wall time per operation.
@@ -150,40 +149,6 @@ fn link(n: u64) -> Pin<Box<dyn Future<Output = u64> + Send>> {
     })
 }
 
-/// One task of `relay`: spawns the next (or, the last one, reports the end) and finishes.
-struct Relay {
-    left: u64,
-    done: Option<async_channel::Sender<()>>,
-}
-
-impl Future for Relay {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
-        let done = self.done.take().expect("a link is polled once");
-        if self.left == 0 {
-            done.try_send(()).expect("the relay's waiter is listening");
-        } else {
-            drop(executor::spawn(Relay {
-                left: self.left - 1,
-                done: Some(done),
-            }));
-        }
-        Poll::Ready(())
-    }
-}
-
-/// The `executor` bench's chain: each task spawns the next without awaiting it.
-fn relay(n: u64) {
-    Executor::new().block_on(async move {
-        let (done, finished) = async_channel::bounded(1);
-        drop(executor::spawn(Relay {
-            left: n,
-            done: Some(done),
-        }));
-        finished.recv().await.expect("the relay ends");
-    });
-}
-
 fn chain(n: u64) {
     Executor::new().block_on(async move { black_box(executor::spawn(link(n)).await) });
 }
@@ -204,7 +169,6 @@ fn main() {
         "yield" => yields,
         "pingpong" => pingpong,
         "chain" => chain,
-        "relay" => relay,
         "timer" => timers,
         "none" => |_| {},
         "memory" => memory,
