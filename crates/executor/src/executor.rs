@@ -121,7 +121,7 @@ impl Executor {
     ///
     /// `future` need not be `Send` and is polled on this thread only, whenever its waker is
     /// woken. Between its polls the queued tasks run, even when `future` keeps waking itself
-    /// (a [`yield_now`](crate::yield_now) loop in it lets every queued task run).
+    /// (a [`yield_now`](fn@crate::yield_now) loop in it lets every queued task run).
     ///
     /// It may be called inside a task (of this executor or another): that task's thread then
     /// runs other tasks until `future` completes, and the calling task resumes after. It blocks

@@ -70,7 +70,7 @@
 //!   and so `sleep`, `sleep_until`, `interval` ticks, `timeout`, `DelayFuture`), a
 //!   [`JoinHandle`] or its [`TryJoin`] handing out the task's result. Each spends one unit
 //!   when it returns `Ready` (a join handle, which cannot take a result back, looks at the
-//!   budget first and yields without polling if it is spent). [`yield_now`] is not one: it
+//!   budget first and yields without polling if it is spent). [`yield_now()`] is not one: it
 //!   yields on every first poll, so it can never keep a runner.
 //! * **How a budgeted future re-wakes**: with the budget spent, the charge site wakes its own
 //!   waker and returns `Pending`, leaving its state as it was (it is ready again next poll). A

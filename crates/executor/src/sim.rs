@@ -4,7 +4,7 @@
 //! A simulator implements [`Simulator`] and [`enter`]s it on its thread. While it is entered,
 //! the free `spawn` and `spawn_local` on that thread make their task with the [`Schedule`] the
 //! simulator hands out for it, instead of queueing it on the executor driving the code (if
-//! any). [`yield_now`](crate::yield_now) needs no hook: it wakes its task through the task's
+//! any). [`yield_now`](fn@crate::yield_now) needs no hook: it wakes its task through the task's
 //! waker, which is the simulator's.
 //!
 //! # Invariants

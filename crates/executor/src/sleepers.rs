@@ -192,16 +192,17 @@ impl Sleepers {
         fence(Ordering::SeqCst);
     }
 
-    /// The runner is awake again: removes its entry, or, if a notifier already took it,
-    /// clears `notified` so that the next push may wake another runner. Returns whether a
-    /// notifier woke us. The caller then looks at the queue.
+    /// [`leave`](Sleepers::leave), telling only whether a notifier woke us (tests).
     #[cfg(test)]
     pub(crate) fn unregister(&self, id: usize) -> bool {
         self.leave(id) != Woken::Other
     }
 
-    /// [`unregister`](Sleepers::unregister), telling also whether the push that woke us was
-    /// a lone task's on a runner's own queue (its runner is active: worth a watch).
+    /// The runner is awake again: removes its entry, or, if a notifier already took it,
+    /// clears `notified` so that the next push may wake another runner. Returns what woke
+    /// us: a push (telling also whether it was a lone task's on a runner's own queue, whose
+    /// runner is active: worth a watch) or something else. The caller then looks at the
+    /// queue.
     pub(crate) fn leave(&self, id: usize) -> Woken {
         let mut list = self.list.lock();
         if let Some(pos) = list.iter().position(|(i, _)| *i == id) {

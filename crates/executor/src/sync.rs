@@ -1,6 +1,6 @@
 //! The synchronisation primitives the sleeper list is written against.
 //!
-//! Under `--cfg loom` they come from [`loom`], which explores every interleaving of the
+//! Under `--cfg loom` they come from `loom`, which explores every interleaving of the
 //! threads in a model; otherwise from `std` and `parking_lot`. `sleepers` imports its atomics,
 //! fence and mutex only from here, so the code loom checks is the code that ships.
 //!

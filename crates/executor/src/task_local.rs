@@ -1,4 +1,4 @@
-//! Task-local storage: [`task_local!`](crate::task_local), [`LocalKey`], [`TaskLocalFuture`].
+//! Task-local storage: [`task_local!`](macro@crate::task_local), [`LocalKey`], [`TaskLocalFuture`].
 //!
 //! A task-local value lives in the future returned by [`LocalKey::scope`], not in any task or
 //! executor. Around each poll of that future (and around its destructor) the value is moved
@@ -50,7 +50,7 @@ macro_rules! task_local {
     };
 }
 
-/// A task-local key, declared with [`task_local!`](crate::task_local).
+/// A task-local key, declared with [`task_local!`](macro@crate::task_local).
 ///
 /// ```
 /// executor::task_local! { static DEPTH: u32; }

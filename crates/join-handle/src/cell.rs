@@ -2,7 +2,7 @@
 //!
 //! A spawned task is one boxed `Cell<F, S, L>`. Everything that refers to the task holds one
 //! reference to it, counted in its state word (see [`crate::ptr`]): the run queue
-//! ([`Runnable`](crate::Runnable)), the executor's registry ([`TaskRef`](crate::TaskRef)) and
+//! ([`Runnable`]), the executor's registry ([`TaskRef`]) and
 //! the [`JoinHandle`](crate::JoinHandle) through a [`TaskPtr`] to a trait object, every waker
 //! through the waker vtable below. No other allocation is made per task.
 //!
@@ -149,7 +149,7 @@ unsafe impl<F: Future, S: Send, L: Locality> Send for Cell<F, S, L> {}
 // atomics, the scheduler, the locality and the join waker, each used by the protocol above.
 unsafe impl<F: Future, S: Sync, L: Locality> Sync for Cell<F, S, L> {}
 
-/// What a [`Runnable`] and a [`TaskRef`](crate::TaskRef) can do with a task whose types they
+/// What a [`Runnable`] and a [`TaskRef`] can do with a task whose types they
 /// do not know.
 pub(crate) trait RawTask: Send + Sync + 'static {
     /// Polls the future once. The caller gives the run the task's queue reference (unless

@@ -23,7 +23,7 @@
 //! | bits                       | counter | changed by |
 //! |----------------------------|---------|------------|
 //! | [`POLL_SHIFT`]..+22        | polls started, saturating at [`POLLS_MAX`] | the runner, in the update that claims `RUNNING` for a poll ([`State::transition_to_running`]) |
-//! | [`STREAK_SHIFT`]..+12      | pending polls in a row during which the task was woken (a task that wakes itself every time is spinning), saturating at [`STREAK_MAX`] | the runner, in the update that ends a pending poll ([`State::transition_to_idle`]), from the `SCHEDULED` bit it reads there anyway |
+//! | [`STREAK_SHIFT`]..+12      | pending polls in a row during which the task was woken (a task that wakes itself every time is spinning), saturating at [`STREAK_MAX`] | the runner, in the update that ends a pending poll ([`State::transition_to_idle_from`]), from the `SCHEDULED` bit it reads there anyway |
 //! | [`REF_SHIFT`]..64          | references to the task | every [`TaskPtr`](crate::ptr::TaskPtr) and waker: one each |
 //!
 //! So counting polls and references costs no atomic operation of its own where a transition
@@ -232,7 +232,7 @@ pub(crate) enum TransitionToRunning {
     Busy,
 }
 
-/// What [`State::transition_to_idle`] decided.
+/// What [`State::transition_to_idle_from`] decided.
 #[must_use]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TransitionToIdle {
@@ -354,7 +354,7 @@ impl State {
         self.transition_to_idle_from(self.load())
     }
 
-    /// [`transition_to_idle`](State::transition_to_idle), deciding first from `seen`, a value
+    /// `transition_to_idle` (above; only tests call it), deciding first from `seen`, a value
     /// the runner read after its poll ([`State::load`]): one read fewer. A stale value costs
     /// a retry, nothing else.
     #[inline]

@@ -1,6 +1,6 @@
 //! The synchronisation primitives the task cell is written against.
 //!
-//! Under `--cfg loom` they come from [`loom`], which explores every interleaving of the
+//! Under `--cfg loom` they come from `loom`, which explores every interleaving of the
 //! threads in a model; otherwise from `std`. The cell imports its atomics and its
 //! `UnsafeCell` only from here, so the code loom checks is the code that ships.
 //!

@@ -1,6 +1,6 @@
 //! The atomics the readiness word is written against.
 //!
-//! Under `--cfg loom` they come from [`loom`], which explores every interleaving of the
+//! Under `--cfg loom` they come from `loom`, which explores every interleaving of the
 //! threads in a model; otherwise from `std`. [`readiness`](crate::readiness) imports its
 //! atomic only from here, so the code loom checks is the code that ships. (The waker slots
 //! come from `wakers`, which switches to loom's mutex under the same flag.)

@@ -52,7 +52,7 @@
 //!   completes is a deadlock: the run panics with "all tasks are blocked forever", the seed,
 //!   the step, the virtual time and the tasks still alive (id, spawn location, polls). A wake
 //!   from another thread (a spawned OS thread, real I/O) panics too, naming the woken task.
-//! * **Exploring and replaying.** [`check`] runs a test under a range of seeds, twice each
+//! * **Exploring and replaying.** [`check()`] runs a test under a range of seeds, twice each
 //!   (the trace hashes must agree), and on a failure prints `SIM_SEED=<seed> cargo test ..`,
 //!   which runs just that seed again.
 //!

@@ -1,7 +1,7 @@
 //! The messages of a run that cannot go on: a deadlock, or a wake from outside.
 //!
 //! Both name the seed (with the environment variable that replays it under
-//! [`check`](crate::check)), the step, the virtual time, and every task still alive: its
+//! [`check`](fn@crate::check)), the step, the virtual time, and every task still alive: its
 //! number in this run (`#n`, the same in every run of the seed), its task id and name, where
 //! it was spawned, its state, how often it was polled, and whether no waker is left.
 

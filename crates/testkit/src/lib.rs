@@ -5,7 +5,7 @@
 //! * [`CountingAlloc`] and [`measure_allocations`], [`count_allocations`],
 //!   [`thread_allocations`], [`AllocWindow`], [`live_bytes`]: a global allocator that counts
 //!   allocations and live bytes.
-//! * [`within`]: runs a closure on its own thread and fails the test, instead of hanging, if
+//! * [`within()`]: runs a closure on its own thread and fails the test, instead of hanging, if
 //!   it does not finish in time.
 //! * [`forked_child_panics_with`] (unix): forks and checks that the child's code panics with
 //!   the expected message instead of hanging.

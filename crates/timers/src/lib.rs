@@ -1,5 +1,5 @@
-//! Timers for any executor: [`sleep`], [`sleep_until`], [`timeout`], [`timeout_at`],
-//! [`interval`] and the lessons' [`DelayFuture`], all served by one driver thread.
+//! Timers for any executor: [`sleep()`], [`sleep_until`], [`timeout()`], [`timeout_at`],
+//! [`interval()`] and the lessons' [`DelayFuture`], all served by one driver thread.
 //!
 //! ```
 //! use std::time::{Duration, Instant};

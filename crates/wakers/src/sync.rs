@@ -1,6 +1,6 @@
 //! The synchronisation primitives this crate is written against.
 //!
-//! Under `--cfg loom` they come from [`loom`], which explores every interleaving of the
+//! Under `--cfg loom` they come from `loom`, which explores every interleaving of the
 //! threads in a model; otherwise from `std` and `parking_lot`. Code in this crate imports
 //! atomics, threads and mutexes only from here, so the same source is what loom checks.
 
