@@ -23,7 +23,8 @@
 //! # How it works
 //!
 //! * A task is one allocation (the cell from the `join-handle` crate): state word, future,
-//!   then output, join waker, and a handle to the executor.
+//!   then output, join waker, and a handle to the executor. A thread reuses the block of the
+//!   last cell freed on it for its next cell of that size.
 //! * Runnable tasks wait in lock-free FIFO queues: one injector (crossbeam's `ArrayQueue`,
 //!   spilling into a `SegQueue`) for tasks from outside, and one local queue per runner
 //!   thread for tasks woken or spawned on it, which idle runners steal from. A task's waker

@@ -27,6 +27,7 @@
 //!   else by the handle (when it takes it, or when it is dropped), never by the cell's own drop
 //!   on some random thread. So a `!Send` output of a local task stays on the owner's side.
 
+use std::alloc::Layout;
 use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -40,6 +41,7 @@ use crate::id::Running;
 use crate::meta::Meta;
 use crate::ptr::TaskPtr;
 use crate::snapshot::{TaskSnapshot, TaskState};
+use crate::spare;
 use crate::state::{
     Completed, HandleDropped, Notified, State, TransitionToIdle, TransitionToRunning,
 };
@@ -212,7 +214,8 @@ where
     /// went out of line for that cost 25 instructions per spawn (callgrind, bench profile).
     #[inline(always)]
     pub(crate) fn new(future: F, scheduler: S, locality: L, meta: Meta) -> NonNull<Self> {
-        let cell = Box::new(Cell {
+        let block = spare::allocate(Layout::new::<Self>()).cast::<Self>();
+        let cell = Cell {
             header: Header {
                 state: State::new(),
                 id: TaskId::next(),
@@ -224,8 +227,11 @@ where
             stage: UnsafeCell::new(Slot {
                 future: ManuallyDrop::new(future),
             }),
-        });
-        NonNull::from(Box::leak(cell))
+        };
+        // SAFETY: `block` is fresh (or the thread's spare, which holds nothing), allocated
+        // with the layout of `Self`, so valid and aligned for this write.
+        unsafe { block.as_ptr().write(cell) };
+        block
     }
 
     /// A [`TaskPtr`] to this cell as a [`RawTask`], taking no reference.

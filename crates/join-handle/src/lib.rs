@@ -3,6 +3,10 @@
 //!
 //! A task is one allocation holding its state word, its id, spawn location and name, its
 //! future (later its output), the waker of whoever awaits it, and a handle to its executor.
+//! Each thread keeps the block of the last small cell freed on it for the next cell of that
+//! size made there, so a task that spawns its successor, or a loop that spawns and
+//! awaits, costs the allocator nothing after the first task.
+//!
 //! This crate owns that cell and the rules for it, so that an executor only has to queue
 //! [`Runnable`]s (and, if it wants to list or cancel its tasks, keep [`TaskRef`]s):
 //!
@@ -62,6 +66,7 @@ mod loom_tests;
 mod meta;
 mod ptr;
 mod snapshot;
+mod spare;
 mod state;
 mod sync;
 mod task;
