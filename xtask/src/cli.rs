@@ -9,7 +9,7 @@ use crate::{bench, spec, verify};
 /// The usage text.
 pub const USAGE: &str = "\
 usage: cargo xtask verify [--quick] [--sim] [--only <id>] [--json <file>] [--specs <dir>]
-       cargo xtask bench [--suite <block_on|executor|timers>] [--report-only] [-- <criterion args>]
+       cargo xtask bench [--suite <block_on|executor|io|timers>] [--report-only] [-- <criterion args>]
        cargo xtask leaks
        cargo xtask asan [<test filter>...]
 

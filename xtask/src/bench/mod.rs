@@ -18,7 +18,7 @@ use std::process::Command;
 /// Options of `cargo xtask bench`.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Run only this suite (`block_on`, `executor` or `timers`).
+    /// Run only this suite (`block_on`, `executor`, `io` or `timers`).
     pub suite: Option<String>,
     /// Arguments for criterion (after `--`).
     pub extra: Vec<String>,
