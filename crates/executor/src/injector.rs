@@ -18,7 +18,6 @@ use crossbeam_queue::{ArrayQueue, SegQueue};
 use join_handle::Runnable;
 
 use crate::next_slot::NextSlot;
-
 use crate::sleepers::WATCH_INTERVAL;
 
 /// Entries in the preallocated ring: 24 KiB per executor on 64-bit targets.
