@@ -1,8 +1,8 @@
 //! The task cell: future, output, state and join waker in one allocation.
 //!
-//! A spawned task is one boxed `Cell<F, S, L>`. Everything that refers to the task holds one
-//! reference to it, counted in its state word (see [`crate::ptr`]): the run queue
-//! ([`Runnable`]), the executor's registry ([`TaskRef`]) and
+//! A spawned task is one `Cell<F, S, L>`, in a block from [`crate::spare`]. Everything that
+//! refers to the task holds one reference to it, counted in its state word (see
+//! [`crate::ptr`]): the run queue ([`Runnable`]), the executor's registry ([`TaskRef`]) and
 //! the [`JoinHandle`](crate::JoinHandle) through a [`TaskPtr`] to a trait object, every waker
 //! through the waker vtable below. No other allocation is made per task.
 //!
@@ -242,7 +242,8 @@ where
     #[inline]
     unsafe fn adopt(&self) -> TaskPtr<dyn RawTask> {
         let raw: NonNull<dyn RawTask> = NonNull::from(self);
-        // SAFETY: `self` is a live boxed cell; the caller's contract gives the reference.
+        // SAFETY: `self` is a live cell made by `Cell::new`; the caller's contract gives the
+        // reference.
         unsafe { TaskPtr::from_raw(raw) }
     }
 

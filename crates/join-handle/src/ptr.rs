@@ -84,11 +84,23 @@ impl<T: ?Sized> TaskPtr<T> {
         // SAFETY: the cell is live until the drop below (invariant 1); for a trait object the
         // vtable gives the size and alignment of the cell it was made from.
         let layout = Layout::for_value(unsafe { ptr.as_ref() });
+        // Gives the block back when this function ends, also if a destructor in the cell (the
+        // future's, say) panics, as dropping a `Box` would.
+        let _block = Block(ptr.cast(), layout);
         // SAFETY: nobody else reaches the cell, so we may drop it in place, once.
         unsafe { std::ptr::drop_in_place(ptr.as_ptr()) };
-        // SAFETY: `spare::allocate` made the block with this layout (invariant 1), and the
-        // cell in it was just dropped.
-        unsafe { spare::release(ptr.cast(), layout) };
+    }
+}
+
+/// A freed cell's block, given back to [`spare::release`] on drop.
+struct Block(NonNull<u8>, Layout);
+
+impl Drop for Block {
+    fn drop(&mut self) {
+        // SAFETY: `TaskPtr::free` made this value for the block of a cell it owned alone,
+        // allocated by `spare::allocate` with this layout (invariant 1), and it drops the cell
+        // before this value: the block holds nothing any more and nobody reaches it.
+        unsafe { spare::release(self.0, self.1) };
     }
 }
 
