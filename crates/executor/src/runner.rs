@@ -336,11 +336,14 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use std::sync::atomic::Ordering;
-    use std::sync::mpsc;
+    use std::future::poll_fn;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex, mpsc};
+    use std::task::{Poll, Waker};
     use std::thread;
     use std::time::{Duration, Instant};
 
+    use super::MAX_SLOT_RUNS;
     use crate::Executor;
     use crate::sleepers::WATCH_INTERVAL;
 
@@ -397,6 +400,56 @@ mod tests {
             let watches = ex.shared.sleepers.watches.load(Ordering::Relaxed) - before;
             assert!(watches <= 2, "{watches} watches before the task started");
         }
+    }
+
+    #[test]
+    fn two_tasks_that_keep_waking_each_other_let_a_queued_task_run_after_a_few_hand_overs() {
+        let ex = Executor::new();
+        let stop = Arc::new(AtomicBool::new(false));
+        let polls = Arc::new(AtomicUsize::new(0));
+        let polls_before = ex.block_on(async {
+            // Each poll of either wakes the other (into the slot) and waits, until `stop`.
+            let partner: Arc<Mutex<Option<Waker>>> = Arc::default();
+            let pair: Vec<_> = (0..2)
+                .map(|_| {
+                    let (partner, stop, polls) = (partner.clone(), stop.clone(), polls.clone());
+                    crate::spawn(poll_fn(move |cx| {
+                        if stop.load(Ordering::SeqCst) {
+                            if let Some(other) = partner.lock().unwrap().take() {
+                                other.wake();
+                            }
+                            return Poll::Ready(());
+                        }
+                        polls.fetch_add(1, Ordering::SeqCst);
+                        let other = partner.lock().unwrap().replace(cx.waker().clone());
+                        if let Some(other) = other {
+                            other.wake();
+                        }
+                        Poll::Pending
+                    }))
+                })
+                .collect();
+            // Queued behind the pair's first polls, on the same runner (the only one).
+            let queued = {
+                let (stop, polls) = (stop.clone(), polls.clone());
+                crate::spawn(async move {
+                    stop.store(true, Ordering::SeqCst);
+                    polls.load(Ordering::SeqCst)
+                })
+            };
+            let polls_before = queued.await;
+            for task in pair {
+                task.await;
+            }
+            polls_before
+        });
+        // The pair's first two polls, plus the slot runs in a row the cap allows. Without the
+        // cap only the every-`LOCAL_FIRST_INTERVAL`th pick from the ring, which skips the slot,
+        // would let the queued task run.
+        assert!(
+            polls_before <= 2 + MAX_SLOT_RUNS as usize,
+            "the pair ran {polls_before} times before the queued task"
+        );
     }
 
     /// Once no task runs, watching stops: the idle runners park without a timeout, so an idle
